@@ -56,7 +56,34 @@ export interface Operand {
  * Throws an InputError naming the operand, both shapes and the dimension.
  */
 export function broadcastTo(src: Tensor, target: readonly number[], name: string, where?: string): Operand {
-  const s = src.shape;
+  const aligned = alignForBroadcast(src.shape, target, name, where);
+  const rank = target.length;
+  const total = numel(target);
+  if (src.data.length === 1 || total === 0) return { data: src.data, inner: 1, block: 1 };
+  // The non-1 source dimensions must form one contiguous run [lo, hi) for the simple plan.
+  let lo = -1;
+  let hi = -1;
+  for (let k = 0; k < rank; k++) {
+    if (aligned[k] !== 1) {
+      if (lo < 0) lo = k;
+      hi = k + 1;
+    }
+  }
+  let contiguous = true;
+  for (let k = lo; k < hi; k++) if (aligned[k] !== target[k]) contiguous = false;
+  if (contiguous) {
+    let inner = 1;
+    for (let k = hi; k < rank; k++) inner *= target[k];
+    return { data: src.data, inner, block: src.data.length };
+  }
+  return { data: expand(src.data, aligned, target), inner: 1, block: total };
+}
+
+/**
+ * Checks that a tensor of shape `s` broadcasts to `target` without enlarging it, and returns `s`
+ * right-aligned to the target's rank. The InputError names the operand, both shapes and the dimension.
+ */
+export function alignForBroadcast(s: readonly number[], target: readonly number[], name: string, where?: string): number[] {
   const fail = (detail: string): never => {
     throw new InputError(
       where,
@@ -81,25 +108,7 @@ export function broadcastTo(src: Tensor, target: readonly number[], name: string
       fail(`size ${sd} at dimension ${k} must be ${td} or 1`);
     }
   }
-  const total = numel(target);
-  if (src.data.length === 1 || total === 0) return { data: src.data, inner: 1, block: 1 };
-  // The non-1 source dimensions must form one contiguous run [lo, hi) for the simple plan.
-  let lo = -1;
-  let hi = -1;
-  for (let k = 0; k < rank; k++) {
-    if (aligned[k] !== 1) {
-      if (lo < 0) lo = k;
-      hi = k + 1;
-    }
-  }
-  let contiguous = true;
-  for (let k = lo; k < hi; k++) if (aligned[k] !== target[k]) contiguous = false;
-  if (contiguous) {
-    let inner = 1;
-    for (let k = hi; k < rank; k++) inner *= target[k];
-    return { data: src.data, inner, block: src.data.length };
-  }
-  return { data: expand(src.data, aligned, target), inner: 1, block: total };
+  return aligned;
 }
 
 /** Materialises a broadcast: `aligned` is the source shape right-aligned to `target` (same rank). */

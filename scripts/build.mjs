@@ -1,0 +1,39 @@
+// Builds dist/: the CLI as one bundled ESM file (plus lazily loaded chunks) and the typed library entry.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+rmSync('dist', { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { __BCE_VERSION__: JSON.stringify(pkg.version) },
+};
+
+// The CLI: entry chunk cli.js, with rarely needed modules (csv-parse, chalk, the table writer) split off
+// into chunks that load only when used. Node resolves the chunks relative to dist/.
+await build({
+  ...common,
+  entryPoints: { cli: 'src/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // commander is CommonJS: give the bundle a require() for its node: built-ins
+  banner: { js: "import { createRequire as __bceCreateRequire } from 'node:module'; const require = __bceCreateRequire(import.meta.url);" },
+  metafile: true,
+}).then((r) => {
+  if (process.env.BCE_BUILD_ANALYZE) console.log(Object.entries(r.metafile.outputs).map(([f, o]) => `${f} ${o.bytes}`).join('\n'));
+});
+
+// The library: dist/index.js and its declarations.
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

@@ -1,0 +1,80 @@
+/**
+ * JSON writer: one document, numbers in shortest round-trip form, non-finite values as strings.
+ * {"reduction": "mean", "shape": [2, 3], "loss": 0.51..., "grad": [[...]], "grad_targets": [[...]]}
+ */
+import type { BceResult } from '../kernel.js';
+import { jsonNumber } from './number.js';
+
+const CHUNK = 1 << 16;
+
+/** Nested JSON arrays of `shape` over flat row-major `data`, yielded in chunks of about 64 KiB. */
+export function* nestedJson(data: Float64Array, shape: readonly number[]): Generator<string> {
+  if (shape.length === 0) {
+    yield jsonNumber(data[0]);
+    return;
+  }
+  const rank = shape.length;
+  const last = shape[rank - 1];
+  const rows = last === 0 ? 0 : data.length / last;
+  // A leading zero dimension: no rows at all; the brackets still say the rank.
+  if (rows === 0 && shape.some((d) => d === 0)) {
+    yield nestEmpty(shape);
+    return;
+  }
+  let buf = '';
+  const idx = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < rows; r++) {
+    // opening brackets for each dimension that starts a new block at this row
+    let open = 0;
+    for (let k = rank - 2; k >= 0 && idx[k] === 0; k--) open++;
+    if (r === 0) open = rank - 1;
+    buf += '['.repeat(open + 1);
+    const base = r * last;
+    for (let c = 0; c < last; c++) {
+      if (c > 0) buf += ', ';
+      buf += jsonNumber(data[base + c]);
+    }
+    buf += ']';
+    // advance the row index and close finished blocks
+    let close = 0;
+    for (let k = rank - 2; k >= 0; k--) {
+      idx[k]++;
+      if (idx[k] < shape[k]) break;
+      idx[k] = 0;
+      close++;
+    }
+    if (rank === 1) close = 0;
+    buf += ']'.repeat(close);
+    if (r < rows - 1) buf += ', ';
+    if (buf.length >= CHUNK) {
+      yield buf;
+      buf = '';
+    }
+  }
+  yield buf;
+}
+
+/** JSON for a tensor with a zero dimension, e.g. [2, 0] -> [[], []], [0, 3] -> []. */
+function nestEmpty(shape: readonly number[]): string {
+  const build = (k: number): string => {
+    if (k === shape.length - 1 || shape[k] === 0) return '[]';
+    const inner = build(k + 1);
+    return `[${new Array(shape[k]).fill(inner).join(', ')}]`;
+  };
+  return build(0);
+}
+
+export function* formatJson(r: BceResult): Generator<string> {
+  yield `{"reduction": "${r.reduction}", "shape": [${r.shape.join(', ')}], "loss": `;
+  if (typeof r.loss === 'number') yield jsonNumber(r.loss);
+  else yield* nestedJson(r.loss, r.shape);
+  if (r.grad) {
+    yield ', "grad": ';
+    yield* nestedJson(r.grad, r.shape);
+  }
+  if (r.gradTargets) {
+    yield ', "grad_targets": ';
+    yield* nestedJson(r.gradTargets, r.shape);
+  }
+  yield '}\n';
+}

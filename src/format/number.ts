@@ -1,0 +1,30 @@
+/** Number spelling shared by the writers. */
+
+/** Shortest text that reads back as the same double; -0 keeps its sign. */
+export function exact(x: number): string {
+  if (Object.is(x, -0)) return '-0';
+  return String(x);
+}
+
+/** A JSON token: shortest round-trip for finite values (-0 as -0.0), "NaN" / "Infinity" / "-Infinity" strings otherwise. */
+export function jsonNumber(x: number): string {
+  if (Number.isFinite(x)) return Object.is(x, -0) ? '-0.0' : String(x);
+  return x !== x ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+/** A CSV cell: exact or rounded to `precision` significant digits; nan / inf / -inf as pandas and bce read them. */
+export function csvNumber(x: number, precision?: number): string {
+  if (x !== x) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  return precision === undefined ? exact(x) : exact(Number(x.toPrecision(precision)));
+}
+
+/** Human text: `precision` significant digits without trailing zeros, or exact when undefined. */
+export function humanNumber(x: number, precision?: number): string {
+  if (x !== x) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (precision === undefined) return exact(x);
+  return exact(Number(x.toPrecision(precision)));
+}

@@ -1,0 +1,203 @@
+/**
+ * Read + validate: turns the options (a bundle and/or tensor flags) into checked tensors and a
+ * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each operand.
+ */
+import { z } from 'zod/mini';
+import { InputError, UsageError } from './errors.js';
+import type { Tensor } from './tensor.js';
+import { alignForBroadcast, sameShape, torchSize } from './tensor.js';
+import type { Io, SourceBytes } from './io/source.js';
+import { SourceReader, STDIN_NAME } from './io/source.js';
+import { detectFormat, parseList, readJsonDocument, readTensor } from './io/read-tensor.js';
+import type { BundleValue } from './io/json.js';
+import { parseNumber } from './io/number.js';
+import { REDUCTION_NAMES, resolveReduction } from './options.js';
+import type { Reduction } from './kernel.js';
+
+/** Bundle keys for the inputs; verify adds its expected values. */
+export const INPUT_KEYS = ['logits', 'targets', 'weight', 'pos_weight', 'reduction', 'size_average', 'reduce'] as const;
+export const TENSOR_KEYS = new Set(['logits', 'targets', 'weight', 'pos_weight', 'loss', 'grad', 'grad_targets']);
+
+function isTensor(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && (v as Tensor).data instanceof Float64Array;
+}
+
+const tensorLike = z.custom<Tensor | number | string>(
+  (v) => isTensor(v) || typeof v === 'number' || (typeof v === 'string' && parseNumber(v) !== undefined),
+);
+
+const bundleSchema = z.object({
+  logits: z.optional(tensorLike),
+  targets: z.optional(tensorLike),
+  weight: z.optional(tensorLike),
+  pos_weight: z.optional(tensorLike),
+  loss: z.optional(tensorLike),
+  grad: z.optional(tensorLike),
+  grad_targets: z.optional(tensorLike),
+  reduction: z.optional(z.enum(REDUCTION_NAMES)),
+  size_average: z.optional(z.nullable(z.boolean())),
+  reduce: z.optional(z.nullable(z.boolean())),
+  dtype: z.optional(z.enum(['float16', 'bfloat16', 'float32', 'float64'])),
+});
+
+const KEY_EXPECTS: Record<string, string> = {
+  reduction: `one of ${REDUCTION_NAMES.join(', ')}`,
+  size_average: 'true, false or null',
+  reduce: 'true, false or null',
+  dtype: 'one of float16, bfloat16, float32, float64',
+};
+
+export interface Bundle {
+  name: string;
+  tensors: Map<string, Tensor>;
+  reduction?: string;
+  sizeAverage?: boolean;
+  reduce?: boolean;
+  dtype?: string;
+}
+
+/** Checks a parsed JSON bundle: only `allowed` keys, each of the right kind. */
+export function checkBundle(name: string, entries: Map<string, BundleValue>, allowed: readonly string[]): Bundle {
+  for (const key of entries.keys()) {
+    if (!allowed.includes(key)) {
+      throw new InputError(name, `unknown key ${JSON.stringify(key)} in the bundle (expected ${allowed.join(', ')})`);
+    }
+  }
+  const plain: Record<string, unknown> = {};
+  for (const [k, v] of entries) plain[k] = v;
+  const r = bundleSchema.safeParse(plain);
+  if (!r.success) {
+    const key = String(r.error.issues[0].path[0]);
+    const expects = KEY_EXPECTS[key] ?? 'a tensor (a number or nested arrays of numbers)';
+    throw new InputError(`${name}: ${key}`, `expected ${expects}, got ${JSON.stringify(entries.get(key))}`);
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const [k, v] of entries) {
+    if (!TENSOR_KEYS.has(k)) continue;
+    if (isTensor(v)) tensors.set(k, v);
+    else {
+      const x = typeof v === 'number' ? v : parseNumber(String(v));
+      tensors.set(k, { data: new Float64Array([x as number]), shape: [] });
+    }
+  }
+  const get = <T>(k: string) => entries.get(k) as T | undefined;
+  return {
+    name,
+    tensors,
+    reduction: get<string>('reduction'),
+    sizeAverage: get<boolean | null>('size_average') ?? undefined,
+    reduce: get<boolean | null>('reduce') ?? undefined,
+    dtype: get<string>('dtype'),
+  };
+}
+
+/** Where a bundle is read from: the positional argument, or piped stdin when no --logits is given. */
+export function bundleSpec(bundle: string | undefined, logitsFlag: string | undefined, io: Io): string | undefined {
+  if (bundle !== undefined) return bundle;
+  if (logitsFlag === undefined && !io.stdinIsTTY) return '-';
+  return undefined;
+}
+
+export async function readBundle(reader: SourceReader, spec: string, allowed: readonly string[]): Promise<Bundle> {
+  const src = await reader.read(spec, 'the bundle');
+  if (detectFormat(src) !== 'json' && src.name !== STDIN_NAME) {
+    throw new InputError(src.name, 'a bundle must be a JSON object {"logits": ..., "targets": ...}');
+  }
+  const doc = await readJsonDocument(src);
+  if (doc.kind !== 'bundle') {
+    throw new InputError(
+      src.name,
+      'expected a bundle, a JSON object {"logits": ..., "targets": ...}; to pass one tensor use --logits',
+    );
+  }
+  return checkBundle(src.name, doc.entries, allowed);
+}
+
+/** An operand and where it came from, for messages. */
+export interface Operand {
+  tensor: Tensor;
+  /** e.g. "logits.csv", "bundle.json: weight" or "--weight 1,2" */
+  where: string;
+}
+
+/** Reads a tensor flag: a file (or '-') and, where `allowList`, a comma-separated list of numbers. */
+export async function readTensorFlag(
+  reader: SourceReader,
+  value: string,
+  flag: string,
+  allowList: boolean,
+): Promise<Operand> {
+  if (allowList && value !== '-') {
+    const list = parseList(value);
+    if (list !== undefined) return { tensor: list, where: `${flag} ${value}` };
+  }
+  const src: SourceBytes = await reader.read(value, flag);
+  return { tensor: await readTensor(src), where: src.name };
+}
+
+export interface Problem {
+  logits: Operand;
+  targets: Operand;
+  weight?: Operand;
+  posWeight?: Operand;
+  reduction: Reduction;
+  /** deprecation warnings to print on stderr */
+  warnings: string[];
+  bundle?: Bundle;
+}
+
+export interface InputFlags {
+  bundle?: string;
+  logits?: string;
+  targets?: string;
+  weight?: string;
+  posWeight?: string;
+  reduction?: string;
+  sizeAverage?: boolean;
+  reduce?: boolean;
+}
+
+/** Reads and checks everything the loss needs. `allowedKeys` are the bundle keys the command accepts. */
+export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readonly string[] = INPUT_KEYS): Promise<Problem> {
+  const reader = new SourceReader(io);
+  const spec = bundleSpec(flags.bundle, flags.logits, io);
+  if (spec === undefined && flags.logits === undefined) {
+    throw new UsageError('no input: give a bundle file, or --logits and --targets (see bce --help)');
+  }
+  const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys) : undefined;
+  const fromBundle = (key: string): Operand | undefined => {
+    const t = bundle?.tensors.get(key);
+    return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
+  };
+  const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
+    flag !== undefined ? readTensorFlag(reader, flag, name, allowList) : fromBundle(key);
+
+  const logits = await pick(flags.logits, '--logits', 'logits', false);
+  const targets = await pick(flags.targets, '--targets', 'targets', false);
+  const weight = await pick(flags.weight, '--weight', 'weight', true);
+  const posWeight = await pick(flags.posWeight, '--pos-weight', 'pos_weight', true);
+  if (logits === undefined) {
+    throw new UsageError(`no logits: give --logits${bundle ? ` or put "logits" in ${bundle.name}` : ''}`);
+  }
+  if (targets === undefined) {
+    throw new UsageError(`no targets: give --targets${bundle ? ` or put "targets" in ${bundle.name}` : ''}`);
+  }
+
+  // Shapes: targets exactly, weight and pos_weight by broadcasting that never enlarges the logits.
+  const shape = logits.tensor.shape;
+  if (!sameShape(targets.tensor.shape, shape)) {
+    throw new InputError(
+      targets.where,
+      `Target size (${torchSize(targets.tensor.shape)}) must be the same as input size (${torchSize(shape)})`,
+    );
+  }
+  if (weight) alignForBroadcast(weight.tensor.shape, shape, 'weight', weight.where);
+  if (posWeight) alignForBroadcast(posWeight.tensor.shape, shape, 'pos_weight', posWeight.where);
+
+  // Any reduction flag overrides all of the bundle's reduction fields together.
+  const byFlag = flags.reduction !== undefined || flags.sizeAverage !== undefined || flags.reduce !== undefined;
+  const { reduction, warnings } = byFlag
+    ? resolveReduction(flags.reduction, flags.sizeAverage, flags.reduce)
+    : resolveReduction(bundle?.reduction, bundle?.sizeAverage, bundle?.reduce);
+  return { logits, targets, weight, posWeight, reduction, warnings, bundle };
+}

@@ -1,0 +1,63 @@
+/**
+ * Where input bytes come from: the process boundary handed over as an interface (main.ts builds it
+ * from `process`; tests fake it), plus the rule that stdin can be read only once.
+ */
+import { InputError, UsageError } from '../errors.js';
+
+/** The side-effecting world a command may touch. Only main.ts builds a real one. */
+export interface Io {
+  readFile(path: string): Promise<Uint8Array>;
+  /** reads all of stdin (main.ts iterates process.stdin) */
+  readStdin(): Promise<Uint8Array>;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** writes result text to stdout, honouring backpressure */
+  writeStdout(chunks: Iterable<string>): Promise<void>;
+  /** writes result text to a file atomically: temp file + rename; on failure the old file stays */
+  writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void>;
+  /** one diagnostic line on stderr */
+  warn(line: string): void;
+}
+
+export const STDIN_NAME = '<stdin>';
+
+export interface SourceBytes {
+  /** how messages name it: the path, or <stdin> */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Reads named inputs, '-' meaning stdin, and refuses a second use of stdin. */
+export class SourceReader {
+  private stdinUser: string | undefined;
+  constructor(private readonly io: Io) {}
+
+  async read(spec: string, role: string): Promise<SourceBytes> {
+    if (spec === '-') {
+      if (this.stdinUser !== undefined) {
+        throw new UsageError(`stdin is asked for twice: by ${this.stdinUser} and by ${role}`);
+      }
+      this.stdinUser = role;
+      return { name: STDIN_NAME, bytes: await this.io.readStdin() };
+    }
+    try {
+      return { name: spec, bytes: await this.io.readFile(spec) };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why: Record<string, string> = {
+        ENOENT: 'no such file',
+        EISDIR: 'is a directory, expected a file',
+        EACCES: 'permission denied',
+        EPERM: 'permission denied',
+        ENOTDIR: 'no such file (a part of the path is not a directory)',
+      };
+      if (code !== undefined && why[code] !== undefined) throw new InputError(spec, why[code]);
+      if (code === 'ERR_FS_FILE_TOO_LARGE' || (e as Error).message?.includes('too large')) {
+        throw new InputError(spec, 'file too large to read into memory');
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * zod schemas for the command's options and the bundle's structure -> typed values; the legacy
+ * size_average / reduce mapping. Finding a problem (zod issue with a path) is kept apart from wording it.
+ */
+import { z } from 'zod/mini';
+import { UsageError } from './errors.js';
+import type { Reduction } from './kernel.js';
+
+export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
+/** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */
+export const REDUCTION_NAMES = ['none', 'mean', 'sum', 'elementwise_mean'] as const;
+export const FORMATS = ['table', 'json', 'csv'] as const;
+export const COLOR_MODES = ['auto', 'always', 'never'] as const;
+export type Format = (typeof FORMATS)[number];
+export type ColorMode = (typeof COLOR_MODES)[number];
+
+/** Strict booleans for the legacy flags: true/false (any case), 1/0, yes/no. */
+const boolText = z.pipe(
+  z.string().check(z.regex(/^(true|false|1|0|yes|no)$/i)),
+  z.transform((s: string) => /^(true|1|yes)$/i.test(s)),
+);
+
+/** Significant digits, 1 to 17 (17 always round-trips a double). */
+const precisionText = z.pipe(
+  z.string().check(z.regex(/^\d+$/)),
+  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(17))),
+);
+
+/** The compute command's options as commander hands them over (strings and booleans). */
+export const computeOptionsSchema = z.object({
+  logits: z.optional(z.string()),
+  targets: z.optional(z.string()),
+  weight: z.optional(z.string()),
+  posWeight: z.optional(z.string()),
+  reduction: z.optional(z.enum(REDUCTION_NAMES)),
+  sizeAverage: z.optional(boolText),
+  reduce: z.optional(boolText),
+  grad: z.optional(z.boolean()),
+  gradTargets: z.optional(z.boolean()),
+  format: z.optional(z.enum(FORMATS)),
+  json: z.optional(z.boolean()),
+  precision: z.optional(precisionText),
+  color: z.optional(z.enum(COLOR_MODES)),
+  output: z.optional(z.string()),
+});
+
+export interface ComputeOptions {
+  bundle?: string;
+  logits?: string;
+  targets?: string;
+  weight?: string;
+  posWeight?: string;
+  reduction?: (typeof REDUCTION_NAMES)[number];
+  sizeAverage?: boolean;
+  reduce?: boolean;
+  grad: boolean;
+  gradTargets: boolean;
+  format: Format;
+  precision?: number;
+  color: ColorMode;
+  output?: string;
+}
+
+const FLAG_OF: Record<string, string> = {
+  logits: '--logits',
+  targets: '--targets',
+  weight: '--weight',
+  posWeight: '--pos-weight',
+  reduction: '--reduction',
+  sizeAverage: '--size-average',
+  reduce: '--reduce',
+  format: '--format',
+  precision: '--precision',
+  color: '--color',
+  output: '--output',
+};
+
+const EXPECTED: Record<string, string> = {
+  reduction: `one of ${REDUCTION_NAMES.join(', ')}`,
+  sizeAverage: 'true or false',
+  reduce: 'true or false',
+  format: `one of ${FORMATS.join(', ')}`,
+  precision: 'a whole number of significant digits from 1 to 17',
+  color: `one of ${COLOR_MODES.join(', ')}`,
+};
+
+/** Validates commander's raw option object; a problem becomes a UsageError naming the flag. */
+export function parseComputeOptions(raw: Record<string, unknown>, bundle?: string): ComputeOptions {
+  const r = computeOptionsSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const key = String(issue.path[0] ?? '');
+    const flag = FLAG_OF[key] ?? key;
+    const got = raw[key];
+    throw new UsageError(`${flag}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${JSON.stringify(got)}`);
+  }
+  const o = r.data;
+  let format: Format = o.format ?? 'table';
+  if (o.json) {
+    if (o.format !== undefined && o.format !== 'json') throw new UsageError(`--json conflicts with --format ${o.format}`);
+    format = 'json';
+  }
+  return {
+    bundle,
+    logits: o.logits,
+    targets: o.targets,
+    weight: o.weight,
+    posWeight: o.posWeight,
+    reduction: o.reduction,
+    sizeAverage: o.sizeAverage,
+    reduce: o.reduce,
+    grad: o.grad ?? false,
+    gradTargets: o.gradTargets ?? false,
+    format,
+    precision: o.precision,
+    color: o.color ?? 'auto',
+    output: o.output,
+  };
+}
+
+export interface ResolvedReduction {
+  reduction: Reduction;
+  /** deprecation warnings, in PyTorch's words */
+  warnings: string[];
+}
+
+/**
+ * PyTorch's reduction rules (torch/nn/_reduction.py): when size_average or reduce is given they decide,
+ * an absent one counting as true; 'elementwise_mean' is an old alias of 'mean'. Both warn.
+ */
+export function resolveReduction(
+  reduction: string | undefined,
+  sizeAverage: boolean | undefined,
+  reduce: boolean | undefined,
+): ResolvedReduction {
+  if (sizeAverage !== undefined || reduce !== undefined) {
+    const sa = sizeAverage ?? true;
+    const rd = reduce ?? true;
+    const chosen: Reduction = sa && rd ? 'mean' : rd ? 'sum' : 'none';
+    return {
+      reduction: chosen,
+      warnings: [`size_average and reduce args will be deprecated, please use reduction='${chosen}' instead.`],
+    };
+  }
+  if (reduction === 'elementwise_mean') {
+    return {
+      reduction: 'mean',
+      warnings: ["reduction='elementwise_mean' is deprecated, please use reduction='mean' instead."],
+    };
+  }
+  if (reduction === undefined) return { reduction: 'mean', warnings: [] };
+  if ((REDUCTIONS as readonly string[]).includes(reduction)) return { reduction: reduction as Reduction, warnings: [] };
+  throw new UsageError(`${reduction} is not a valid value for reduction`);
+}
