@@ -164,6 +164,17 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   if (spec === undefined && flags.logits === undefined) {
     throw new UsageError('no input: give a bundle file, or --logits and --targets (see bce --help)');
   }
+  // stdin can feed one input only: say so before reading anything
+  const stdinUsers = [
+    ['the bundle', spec],
+    ['--logits', flags.logits],
+    ['--targets', flags.targets],
+    ['--weight', flags.weight],
+    ['--pos-weight', flags.posWeight],
+  ].filter(([, v]) => v === '-');
+  if (stdinUsers.length > 1) {
+    throw new UsageError(`stdin is asked for twice: by ${stdinUsers[0][0]} and by ${stdinUsers[1][0]}`);
+  }
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys) : undefined;
   const fromBundle = (key: string): Operand | undefined => {
     const t = bundle?.tensors.get(key);

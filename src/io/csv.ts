@@ -92,7 +92,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
       // the column where the row goes wrong: its first extra field, or its end when fields are missing
       const line = (text.split('\n', err.lines)[err.lines - 1] ?? '').replace(/\r$/, '');
       const column = got > expected ? fieldColumn(line, expected, delimiter) : line.trimEnd().length + 1;
-      throw new InputError(`${where}:${column}`, `ragged row: ${got} fields where the rows before it have ${expected}`);
+      throw new InputError(`${where}:${column}`, `ragged row: ${got} field${got === 1 ? '' : 's'} where the rows before it have ${expected}`);
     }
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new InputError(where, 'a quoted field is never closed');
     throw new InputError(where, err.message.replace(/^Invalid [^:]*: /, ''));
@@ -110,7 +110,8 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
     const rec = records[r];
     for (let c = 0; c < cols; c++) {
       const cell = rec[c];
-      const x = parseNumber(cell);
+      // spaces inside quotes (" 3") are as harmless as the ones outside, which csv-parse trims
+      const x = parseNumber(cell.length > 0 && (cell.charCodeAt(0) === 0x20 || cell.charCodeAt(cell.length - 1) === 0x20) ? cell.trim() : cell);
       if (x === undefined) {
         const what = cell === '' ? 'empty cell, expected a number' : `${quote(cell)} is not a number`;
         throw new InputError(`${source}${locate(text, delimiter, r, c)}`, what);

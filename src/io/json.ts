@@ -100,7 +100,7 @@ class Parser {
       else doc = { kind: 'tensor', tensor: this.scalarTensor(v, '', this.pos) };
     }
     this.skipSpace();
-    if (this.pos < this.text.length) this.fail(this.pos, `unexpected ${this.found(this.pos)} after the JSON value`);
+    if (this.pos < this.text.length) this.fail(this.pos, `expected the end of the input after the JSON value, found ${this.found(this.pos)}`);
     return doc;
   }
 

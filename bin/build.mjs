@@ -36,4 +36,13 @@ await build({
 
 // The library: dist/index.js and its declarations.
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/typescript/bin/tsc', 'src/index.ts',
+    '--declaration', '--emitDeclarationOnly', '--outDir', 'dist', '--rootDir', 'src',
+    '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
+    '--strict', '--skipLibCheck', '--types', 'node', '--verbatimModuleSyntax',
+  ],
+  { stdio: 'inherit' },
+);

@@ -1,0 +1,134 @@
+/** End to end: the built bin, spawned as a user runs it. Covers stdin, each format and each exit code. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'bin/bce.js');
+
+function bce(args: string[], input?: string, env: Record<string, string> = {}) {
+  const base = { ...process.env };
+  delete base.NO_COLOR;
+  delete base.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    input: input ?? '',
+    encoding: 'utf8',
+    env: { ...base, ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('bce end to end', () => {
+  it('the README quick start: the seed example in the table format', () => {
+    const r = bce(['fixtures/examples/seed.json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('loss 0.5147275127162853');
+    expect(r.stdout).not.toMatch(/\x1b\[/); // not a terminal: no colour
+  });
+
+  it('JSON output has the true mean and sum of the seed example', () => {
+    const mean = JSON.parse(bce(['fixtures/examples/seed.json', '--json']).stdout);
+    expect(mean).toMatchObject({ reduction: 'mean', shape: [2, 3], loss: 0.5147275127162853 });
+    const sum = JSON.parse(bce(['fixtures/examples/seed.json', '--json', '-r', 'sum']).stdout);
+    expect(sum.loss).toBe(3.0883650762977117);
+  });
+
+  it('a bundle on stdin (piped, and as -), and a tensor on stdin with -l -', () => {
+    const bundle = readFileSync(join(root, 'fixtures/examples/seed.json'), 'utf8');
+    expect(JSON.parse(bce(['--json'], bundle).stdout).loss).toBe(0.5147275127162853);
+    expect(JSON.parse(bce(['-', '--json'], bundle).stdout).loss).toBe(0.5147275127162853);
+    const logits = readFileSync(join(root, 'fixtures/examples/logits.csv'), 'utf8');
+    const r = bce(['-l', '-', '-t', 'fixtures/examples/targets.csv', '--json'], logits);
+    expect(JSON.parse(r.stdout).loss).toBe(0.5147275127162853);
+  });
+
+  it('CSV files with weight as a list give the weighted mean', () => {
+    const r = bce(['-l', 'fixtures/examples/logits.csv', '-t', 'fixtures/examples/targets.csv', '-w', '0.7,0.2,0.1', '--json']);
+    expect(r.code).toBe(0);
+    // the identity mean = sum / n ties the two reductions together
+    const sum = JSON.parse(bce(['-l', 'fixtures/examples/logits.csv', '-t', 'fixtures/examples/targets.csv', '-w', '0.7,0.2,0.1', '--json', '-r', 'sum']).stdout).loss;
+    expect(JSON.parse(r.stdout).loss).toBe(sum / 6);
+  });
+
+  it('CSV output: the element matrix for none, a tidy table with gradients', () => {
+    const none = bce(['fixtures/examples/seed.json', '-r', 'none', '-f', 'csv']);
+    expect(none.stdout.trim().split('\n').map((l) => l.split(',').length)).toEqual([3, 3]);
+    const tidy = bce(['fixtures/examples/seed.json', '-g', '--grad-targets', '-f', 'csv']);
+    const lines = tidy.stdout.trim().split('\n');
+    expect(lines[0]).toBe('index0,index1,loss,grad,grad_targets');
+    expect(lines).toHaveLength(7);
+  });
+
+  it('legacy flags pick the reduction and warn on stderr', () => {
+    const r = bce(['fixtures/examples/seed.json', '--json', '--size-average', 'false']);
+    expect(JSON.parse(r.stdout).reduction).toBe('sum');
+    expect(r.stderr).toBe("bce: warning: size_average and reduce args will be deprecated, please use reduction='sum' instead.\n");
+  });
+
+  it('-o writes the file atomically and prints nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bce-'));
+    const out = join(dir, 'r.json');
+    const r = bce(['fixtures/examples/seed.json', '--json', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).loss).toBe(0.5147275127162853);
+    expect(readdirSync(dir)).toEqual(['r.json']);
+  });
+
+  it('bad input: exit 2, one line on stderr naming file and place, nothing on stdout, no output file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bce-'));
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, '1,2,3\n4,abc,6\n');
+    const out = join(dir, 'out.json');
+    writeFileSync(out, 'old');
+    const r = bce(['-l', bad, '-t', 'fixtures/examples/targets.csv', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`bce: ${bad}:2:3: 'abc' is not a number\n`);
+    expect(readFileSync(out, 'utf8')).toBe('old');
+  });
+
+  it.each([
+    [['missing.json'], 'bce: missing.json: no such file\n'],
+    [['-l', 'fixtures/examples/logits.csv', '-t', 'fixtures/examples/logits.csv', '-w', '1,2'], null],
+    [['-l', 'fixtures/examples/logits.csv'], 'bce: no targets: give --targets\n'],
+    [['-l', '-', '-t', '-'], 'bce: stdin is asked for twice: by --logits and by --targets\n'],
+    [['--bogus'], null],
+  ])('exit 2: %j', (args, message) => {
+    const r = bce(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    if (message) expect(r.stderr).toBe(message);
+    else expect(r.stderr).toMatch(/^bce: /);
+  });
+
+  it('--help exits 0 and lists examples; --version exits 0', () => {
+    const h = bce(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Examples:');
+    expect(bce(['--version']).code).toBe(0);
+  });
+
+  it('a closed pipe ends quietly', () => {
+    const big = JSON.stringify({
+      logits: Array.from({ length: 20000 }, (_, i) => [Math.sin(i), Math.cos(i)]),
+      targets: Array.from({ length: 20000 }, (_, i) => [i % 2, (i + 1) % 2]),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'bce-'));
+    writeFileSync(join(dir, 'big.json'), big);
+    const r = spawnSync('sh', ['-c', `node ${bin} ${join(dir, 'big.json')} -r none -f csv | head -n 1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0].split(',')).toHaveLength(2);
+  });
+
+  it('colour only when asked for, and never with NO_COLOR under auto', () => {
+    expect(bce(['fixtures/examples/seed.json', '--color', 'always']).stdout).toMatch(/\x1b\[/);
+    expect(bce(['fixtures/examples/seed.json', '--color', 'auto'], undefined, { NO_COLOR: '1' }).stdout).not.toMatch(/\x1b\[/);
+    expect(existsSync(bin)).toBe(true);
+  });
+});
