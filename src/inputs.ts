@@ -2,7 +2,7 @@
  * Read + validate: turns the options (a bundle and/or tensor flags) into checked tensors and a
  * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each operand.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { InputError, UsageError } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { alignForBroadcast, sameShape, torchSize } from './tensor.js';

@@ -2,7 +2,7 @@
  * zod schemas for the command's options and the bundle's structure -> typed values; the legacy
  * size_average / reduce mapping. Finding a problem (zod issue with a path) is kept apart from wording it.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { UsageError } from './errors.js';
 import type { Reduction } from './kernel.js';
 
