@@ -1,10 +1,12 @@
 // Builds dist/: the CLI as one bundled ESM file (plus lazily loaded chunks) and the typed library entry.
+// It builds into a fresh folder and swaps it in, so a bce already running from dist/ is not disturbed.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync('dist', { recursive: true, force: true });
+const out = `dist.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
 
 const common = {
   bundle: true,
@@ -19,10 +21,10 @@ const common = {
 
 // The CLI: entry chunk cli.js, with rarely needed modules (csv-parse, chalk, the table writer) split off
 // into chunks that load only when used. Node resolves the chunks relative to dist/.
-await build({
+const cli = await build({
   ...common,
   entryPoints: { cli: 'src/main.ts' },
-  outdir: 'dist',
+  outdir: out,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: true,
@@ -30,19 +32,25 @@ await build({
   // commander is CommonJS: give the bundle a require() for its node: built-ins
   banner: { js: "import { createRequire as __bceCreateRequire } from 'node:module'; const require = __bceCreateRequire(import.meta.url);" },
   metafile: true,
-}).then((r) => {
-  if (process.env.BCE_BUILD_ANALYZE) console.log(Object.entries(r.metafile.outputs).map(([f, o]) => `${f} ${o.bytes}`).join('\n'));
 });
+if (process.env.BCE_BUILD_ANALYZE) {
+  console.log(Object.entries(cli.metafile.outputs).map(([f, o]) => `${f} ${o.bytes}`).join('\n'));
+}
 
 // The library: dist/index.js and its declarations.
-await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' });
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: out, packages: 'external' });
 execFileSync(
   process.execPath,
   [
     'node_modules/typescript/bin/tsc', 'src/index.ts',
-    '--declaration', '--emitDeclarationOnly', '--outDir', 'dist', '--rootDir', 'src',
+    '--declaration', '--emitDeclarationOnly', '--outDir', out, '--rootDir', 'src',
     '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
     '--strict', '--skipLibCheck', '--types', 'node', '--verbatimModuleSyntax',
   ],
   { stdio: 'inherit' },
 );
+
+const old = `dist.old-${process.pid}`;
+if (existsSync('dist')) renameSync('dist', old);
+renameSync(out, 'dist');
+rmSync(old, { recursive: true, force: true });
