@@ -1,0 +1,652 @@
+/**
+ * Reader for NumPy's .npy format -> Tensor.
+ *
+ * Format: numpy.lib.format (NEP 1), https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+ *
+ *   bytes 0-5   magic "\x93NUMPY"
+ *   bytes 6-7   format version (major, minor): 1.0, 2.0 or 3.0
+ *   then        header length: uint16 little-endian (1.0) or uint32 little-endian (2.0, 3.0)
+ *   then        header: a Python dict literal {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }
+ *               padded with spaces and a newline; latin-1 text in 1.0 / 2.0, UTF-8 in 3.0
+ *   then        the raw elements, C (row-major) or Fortran (column-major) order, exactly prod(shape) of them
+ *
+ * The header is read with a small strict parser of Python literals (never eval). Every element type is
+ * converted to float64: floats and integers of up to 32 bits exactly; int64 / uint64 values beyond 2^53 are
+ * rounded to the nearest double (ties to even), as NumPy's `astype(np.float64)` does; booleans become 0 or 1
+ * (any non-zero byte is true, as in NumPy).
+ *
+ * Also exported for the .npz and safetensors readers: `ElementType` and `decodeElements` (the typed-array
+ * decoding), and `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
+ */
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { decodeBfloat16, decodeFloat16 } from './float16.js';
+
+/** "\x93NUMPY". */
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+/** numpy (since 1.24.x security fix) refuses to parse headers longer than this many characters. */
+const MAX_HEADER_CHARS = 10000;
+
+/** numpy's NPY_MAXDIMS in 1.x. */
+const MAX_DIMS = 32;
+
+/** True on little-endian hosts (all platforms Node ships for but s390x). */
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Element decoding (shared with safetensors)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** One numeric element type: IEEE float, bfloat16, signed or unsigned integer, or boolean byte. */
+export interface ElementType {
+  readonly kind: 'f' | 'bf' | 'i' | 'u' | 'b';
+  readonly size: 1 | 2 | 4 | 8;
+  readonly littleEndian: boolean;
+}
+
+/**
+ * Decodes `count` elements of `type` starting at `bytes[offset]` into a new Float64Array.
+ * The caller has checked that the bytes are there. `where` names the source in the one error this can
+ * raise (an array too large to allocate).
+ *
+ * Fast paths: host-order float64 is one byte copy; host-order float32 and integers are one aligned typed-array
+ * view (or one aligned copy) and one bulk `Float64Array#set`, with no per-element DataView calls. Only the
+ * other byte order (big-endian files) reads element by element through a DataView.
+ */
+export function decodeElements(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  type: ElementType,
+  where: string,
+): Float64Array {
+  const out = allocate(count, where);
+  const { kind, size } = type;
+  const nbytes = count * size;
+  // Case: nothing to decode.
+  if (count === 0) return out;
+  // Case: one-byte types have neither alignment nor byte order.
+  if (size === 1) {
+    const src = bytes.subarray(offset, offset + count);
+    if (kind === 'b') {
+      for (let i = 0; i < count; i++) out[i] = src[i] === 0 ? 0 : 1;
+    } else if (kind === 'i') {
+      out.set(new Int8Array(src.buffer, src.byteOffset, count));
+    } else {
+      out.set(src);
+    }
+    return out;
+  }
+  // Case: float64 already in host order -> copy the bytes straight into the output.
+  if (kind === 'f' && size === 8 && type.littleEndian === HOST_LITTLE) {
+    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + nbytes));
+    return out;
+  }
+  // Case: the other byte order (big-endian files, in practice) -> DataView reads, which swap as they go.
+  if (type.littleEndian !== HOST_LITTLE) {
+    return decodeSwapped(new DataView(bytes.buffer, bytes.byteOffset + offset, nbytes), out, type);
+  }
+  // Otherwise view the elements aligned (copying once if they are not), then convert.
+  const raw = aligned(bytes, offset, nbytes, size);
+  const buf = raw.buffer;
+  const at = raw.byteOffset;
+  if (kind === 'f' || kind === 'bf') {
+    // Case: float16 / bfloat16 -> decode each 16-bit pattern (exact).
+    if (size === 2) {
+      const u16 = new Uint16Array(buf, at, count);
+      const decode = kind === 'f' ? decodeFloat16 : decodeBfloat16;
+      for (let i = 0; i < count; i++) out[i] = decode(u16[i]);
+      return out;
+    }
+    // Case: float32 / float64 -> bulk conversion (float32 -> float64 is exact).
+    out.set(size === 4 ? new Float32Array(buf, at, count) : new Float64Array(buf, at, count));
+    return out;
+  }
+  // Case: 16- and 32-bit integers -> bulk conversion (exact).
+  if (size === 2) {
+    out.set(kind === 'u' ? new Uint16Array(buf, at, count) : new Int16Array(buf, at, count));
+    return out;
+  }
+  if (size === 4) {
+    out.set(kind === 'u' ? new Uint32Array(buf, at, count) : new Int32Array(buf, at, count));
+    return out;
+  }
+  // Case: 64-bit integers -> high * 2^32 + low. The product is exact, so the one rounding of the sum
+  // gives the nearest double (ties to even), as a C cast does.
+  const u32 = new Uint32Array(buf, at, 2 * count);
+  const i32 = new Int32Array(buf, at, 2 * count);
+  const lo = HOST_LITTLE ? 0 : 1;
+  const hi = 1 - lo;
+  const high = kind === 'u' ? u32 : i32;
+  for (let i = 0; i < count; i++) {
+    out[i] = high[2 * i + hi] * 4294967296 + u32[2 * i + lo];
+  }
+  return out;
+}
+
+/** A Float64Array of `count` elements, or an InputError when the host cannot allocate it. */
+function allocate(count: number, where: string): Float64Array {
+  try {
+    return new Float64Array(count);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new InputError(where, `array of ${count} elements is too large to hold in memory`);
+    }
+    throw err;
+  }
+}
+
+/** The `nbytes` bytes at `offset`, starting at a multiple of `size`: a view when they already do, else a copy. */
+function aligned(bytes: Uint8Array, offset: number, nbytes: number, size: number): Uint8Array {
+  const src = bytes.subarray(offset, offset + nbytes);
+  if (src.byteOffset % size === 0) return src;
+  // Note: `new` + `set`, not `slice`, which on a Node Buffer would be a view again.
+  const copy = new Uint8Array(nbytes);
+  copy.set(src);
+  return copy;
+}
+
+/** Decodes multi-byte elements in the byte order opposite to the host's, one DataView read each, into `out`. */
+function decodeSwapped(view: DataView, out: Float64Array, type: ElementType): Float64Array {
+  const { kind, size, littleEndian: le } = type;
+  const n = out.length;
+  if (size === 2) {
+    // Case: 16-bit floats and integers.
+    if (kind === 'f') for (let i = 0; i < n; i++) out[i] = decodeFloat16(view.getUint16(2 * i, le));
+    else if (kind === 'bf') for (let i = 0; i < n; i++) out[i] = decodeBfloat16(view.getUint16(2 * i, le));
+    else if (kind === 'u') for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, le);
+    else for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, le);
+  } else if (size === 4) {
+    // Case: float32 and 32-bit integers.
+    if (kind === 'f') for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, le);
+    else if (kind === 'u') for (let i = 0; i < n; i++) out[i] = view.getUint32(4 * i, le);
+    else for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, le);
+  } else if (kind === 'f') {
+    // Case: float64.
+    for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, le);
+  } else {
+    // Case: 64-bit integers, high * 2^32 + low rounded once (see decodeElements).
+    const lo = le ? 0 : 4;
+    const hi = 4 - lo;
+    for (let i = 0; i < n; i++) {
+      const high = kind === 'u' ? view.getUint32(8 * i + hi, le) : view.getInt32(8 * i + hi, le);
+      out[i] = high * 4294967296 + view.getUint32(8 * i + lo, le);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The .npy reader
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Reads one .npy file. `source` names it in errors (a path, or `bundle.npz:logits.npy`).
+ *
+ * @throws InputError for every malformed or unsupported file: `source: byte N: what` when a byte offset
+ *   says where, `source: what` for header contents.
+ */
+export function readNpy(bytes: Uint8Array, source: string): Tensor {
+  const at = (offset: number): string => `${source}: byte ${offset}`;
+
+  // Case: an empty file (a common mistake, worth its own words).
+  if (bytes.length === 0) throw new InputError(source, 'file is empty, expected a .npy file');
+  // Magic and version: the fixed 8-byte preamble.
+  for (let i = 0; i < MAGIC.length; i++) {
+    // Case: the file ends inside a correct magic string.
+    if (i >= bytes.length) {
+      throw new InputError(at(i), `file ends after ${bytes.length} bytes, inside the .npy magic string`);
+    }
+    // Case: any other first bytes -> not a .npy file at all.
+    if (bytes[i] !== MAGIC[i]) {
+      throw new InputError(at(i), `not a .npy file: expected the magic \\x93NUMPY, found ${hexBytes(bytes, 0, 8)}`);
+    }
+  }
+  if (bytes.length < 8) {
+    throw new InputError(at(bytes.length), `file ends after ${bytes.length} bytes, before the .npy format version`);
+  }
+  const major = bytes[6];
+  const minor = bytes[7];
+  if (!((major === 1 || major === 2 || major === 3) && minor === 0)) {
+    throw new InputError(at(6), `unsupported .npy format version ${major}.${minor} (1.0, 2.0 and 3.0 are read)`);
+  }
+
+  // Header length: 2 bytes in version 1.0, 4 bytes in 2.0 and 3.0, little-endian.
+  const lengthSize = major === 1 ? 2 : 4;
+  const headerStart = 8 + lengthSize;
+  if (bytes.length < headerStart) {
+    throw new InputError(at(bytes.length), `file ends after ${bytes.length} bytes, inside the header length`);
+  }
+  const headerLength =
+    major === 1
+      ? bytes[8] | (bytes[9] << 8)
+      : (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
+  const dataStart = headerStart + headerLength;
+  if (dataStart > bytes.length) {
+    throw new InputError(
+      at(bytes.length),
+      `file ends inside the header, which declares ${headerLength} bytes from byte ${headerStart}`,
+    );
+  }
+
+  // Header text: latin-1 in 1.0 / 2.0, UTF-8 in 3.0; at most 10000 characters, like numpy.
+  const headerBytes = bytes.subarray(headerStart, dataStart);
+  if (headerLength > 4 * MAX_HEADER_CHARS || (major !== 3 && headerLength > MAX_HEADER_CHARS)) {
+    throw tooLarge(source, `${headerLength} bytes`);
+  }
+  const text = major === 3 ? decodeUtf8(headerBytes, source) : decodeLatin1(headerBytes);
+  const chars = major === 3 ? [...text].length : text.length;
+  if (chars > MAX_HEADER_CHARS) throw tooLarge(source, `${chars} characters`);
+  // Byte offset in the file of character index i of the header text.
+  const byteOf =
+    major === 3
+      ? (i: number): number => headerStart + new TextEncoder().encode(text.slice(0, i)).length
+      : (i: number): number => headerStart + i;
+
+  const header = parseHeader(text, source, byteOf);
+  const { type, descr } = header;
+  const shape = header.shape;
+
+  // Data: exactly prod(shape) * itemsize bytes, no fewer, no more.
+  let count = 1n;
+  for (const d of shape) count *= BigInt(d);
+  const needed = count * BigInt(type.size);
+  const found = BigInt(bytes.length - dataStart);
+  const spelled = `shape ${pyShape(shape)} of ${show(descr)}`;
+  // Case: the file is cut short.
+  if (found < needed) {
+    throw new InputError(
+      at(bytes.length),
+      `file ends early: ${spelled} needs ${needed} bytes of data from byte ${dataStart}, found ${found}`,
+    );
+  }
+  // Case: bytes left over after the last element.
+  if (found > needed) {
+    throw new InputError(
+      at(dataStart + Number(needed)),
+      `${found - needed} unexpected bytes after the data (${spelled} needs ${needed} bytes)`,
+    );
+  }
+  const data = decodeElements(bytes, dataStart, Number(count), type, source);
+  return { data: header.fortranOrder ? toRowMajor(data, shape) : data, shape };
+}
+
+function tooLarge(source: string, size: string): InputError {
+  return new InputError(
+    source,
+    `header is ${size} long; numpy refuses headers over ${MAX_HEADER_CHARS} characters as unsafe to load`,
+  );
+}
+
+/** Python's `bytes.decode('latin1')`. */
+function decodeLatin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(source, 'header of a version 3.0 file is not valid UTF-8');
+  }
+}
+
+/** Text taken from a file with control and line-separator characters escaped (\\n, \\x00, \\u2028). */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+}
+
+/** Text taken from a file, made safe for a one-line message: printable, quoted as Python would, cut after `max`. */
+export function show(text: string, max = 40): string {
+  const escaped = printable(text.length > max ? text.slice(0, max) : text);
+  // Like Python's repr: single quotes, unless the text holds a single quote and no double quote.
+  const q = escaped.includes("'") && !escaped.includes('"') ? '"' : "'";
+  return `${q}${escaped}${q}${text.length > max ? '...' : ''}`;
+}
+
+/** Up to `n` bytes from `start` as hex pairs, for messages: `50 4b 03 04`. */
+export function hexBytes(bytes: Uint8Array, start: number, n: number): string {
+  const shown = [...bytes.subarray(start, start + n)].map((b) => b.toString(16).padStart(2, '0'));
+  if (shown.length === 0) return 'nothing';
+  return shown.join(' ') + (bytes.length > start + n ? ' ...' : '');
+}
+
+/** A shape the way the header spells it: (), (3,), (2, 3). */
+function pyShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+/**
+ * Reorders a column-major (Fortran) array to row-major: walks the input in column-major order (first index
+ * fastest) while tracking the matching row-major offset.
+ */
+function toRowMajor(data: Float64Array, shape: readonly number[]): Float64Array {
+  const ndim = shape.length;
+  // Case: 0-d, 1-d and empty arrays are the same in both orders.
+  if (ndim < 2 || data.length === 0) return data;
+  const out = new Float64Array(data.length);
+  const stride = new Array<number>(ndim);
+  let acc = 1;
+  for (let k = ndim - 1; k >= 0; k--) {
+    stride[k] = acc;
+    acc *= shape[k];
+  }
+  const idx = new Array<number>(ndim).fill(0);
+  let off = 0;
+  for (let i = 0; i < data.length; i++) {
+    out[off] = data[i];
+    for (let k = 0; k < ndim; k++) {
+      idx[k]++;
+      off += stride[k];
+      if (idx[k] < shape[k]) break;
+      off -= stride[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The header: a strict parser for the Python literals numpy writes, then the three keys' checks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A parsed Python literal (only the kinds a .npy header can hold). */
+type PyValue =
+  | { readonly type: 'str'; readonly value: string }
+  | { readonly type: 'int'; readonly value: bigint }
+  | { readonly type: 'float'; readonly text: string }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'none' }
+  | { readonly type: 'tuple' | 'list'; readonly items: readonly PyValue[] }
+  | { readonly type: 'dict'; readonly entries: readonly (readonly [PyValue, PyValue, number])[] };
+
+interface Header {
+  readonly descr: string;
+  readonly type: ElementType;
+  readonly fortranOrder: boolean;
+  readonly shape: number[];
+}
+
+/** Nesting deeper than this is not a numpy header; the limit keeps the recursion shallow. */
+const MAX_DEPTH = 16;
+
+/**
+ * Parses and checks the header dict: exactly the keys descr, fortran_order and shape, in any order, with a
+ * trailing comma and whitespace allowed.
+ */
+function parseHeader(text: string, source: string, byteOf: (i: number) => number): Header {
+  let pos = 0;
+
+  const fail = (what: string, i = pos): never => {
+    throw new InputError(`${source}: byte ${byteOf(i)}`, `bad .npy header: ${what}`);
+  };
+  const found = (): string => (pos >= text.length ? 'the end of the header' : show(text.slice(pos, pos + 10)));
+  const skipSpace = (): void => {
+    while (pos < text.length && /[ \t\r\n]/.test(text[pos])) pos++;
+  };
+  const expect = (c: string, context: string): void => {
+    skipSpace();
+    if (text[pos] !== c) fail(`expected '${c}' ${context}, found ${found()}`);
+    pos++;
+  };
+
+  // value := dict | tuple | list | string | number | True | False | None
+  const value = (depth: number): PyValue => {
+    skipSpace();
+    if (depth > MAX_DEPTH) fail('values nested too deeply');
+    const c = text[pos];
+    if (c === '{') return dict(depth);
+    if (c === '(' || c === '[') return sequence(depth);
+    if (c === "'" || c === '"') return string();
+    if (c !== undefined && /[0-9+-]/.test(c)) return number();
+    if (c !== undefined && /[A-Za-z_]/.test(c)) return name();
+    return fail(`expected a value, found ${found()}`);
+  };
+
+  // dict := '{' [value ':' value (',' value ':' value)* [',']] '}'
+  const dict = (depth: number): PyValue => {
+    pos++;
+    const entries: [PyValue, PyValue, number][] = [];
+    for (;;) {
+      skipSpace();
+      if (text[pos] === '}') break;
+      const keyAt = pos;
+      const key = value(depth + 1);
+      expect(':', 'after a dict key');
+      entries.push([key, value(depth + 1), keyAt]);
+      skipSpace();
+      if (text[pos] === ',') {
+        pos++;
+        continue;
+      }
+      if (text[pos] !== '}') fail(`expected ',' or '}' in the dict, found ${found()}`);
+    }
+    pos++;
+    return { type: 'dict', entries };
+  };
+
+  // tuple := '(' ')' | '(' value ',' ')' | '(' value (',' value)+ [','] ')'; '(' value ')' is just the value.
+  // list  := '[' [value (',' value)* [',']] ']'
+  const sequence = (depth: number): PyValue => {
+    const open = text[pos];
+    const close = open === '(' ? ')' : ']';
+    pos++;
+    const items: PyValue[] = [];
+    let comma = false;
+    for (;;) {
+      skipSpace();
+      if (text[pos] === close) break;
+      items.push(value(depth + 1));
+      skipSpace();
+      if (text[pos] === ',') {
+        pos++;
+        comma = true;
+        continue;
+      }
+      if (text[pos] !== close) fail(`expected ',' or '${close}', found ${found()}`);
+    }
+    pos++;
+    if (open === '(' && items.length === 1 && !comma) return items[0];
+    return { type: open === '(' ? 'tuple' : 'list', items };
+  };
+
+  // string := quote chars quote, with backslash taking the next character literally.
+  const string = (): PyValue => {
+    const q = text[pos];
+    const start = pos;
+    pos++;
+    let out = '';
+    for (;;) {
+      const c = text[pos];
+      if (c === undefined || c === '\n') fail('string never closed', start);
+      pos++;
+      if (c === q) break;
+      if (c === '\\' && pos < text.length) {
+        out += text[pos];
+        pos++;
+      } else {
+        out += c;
+      }
+    }
+    return { type: 'str', value: out };
+  };
+
+  // number := [+-] digits [. digits] [e [+-] digits] [L]   (the L of Python 2 longs, as numpy accepts)
+  const number = (): PyValue => {
+    const m = /^[+-]?[ \t]*(\d+)(\.\d*)?([eE][+-]?\d+)?L?/.exec(text.slice(pos, pos + 400));
+    if (m === null) return fail(`expected a number, found ${found()}`);
+    pos += m[0].length;
+    const literal = m[0].replace(/[ \tL]/g, '');
+    if (m[2] !== undefined || m[3] !== undefined) return { type: 'float', text: literal };
+    return { type: 'int', value: BigInt(literal.replace(/^\+/, '')) };
+  };
+
+  // name := True | False | None
+  const name = (): PyValue => {
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(pos, pos + 100)) as RegExpExecArray;
+    const word = m[0];
+    if (word === 'True' || word === 'False') {
+      pos += word.length;
+      return { type: 'bool', value: word === 'True' };
+    }
+    if (word === 'None') {
+      pos += word.length;
+      return { type: 'none' };
+    }
+    return fail(`expected a value, found the name ${show(word)}`);
+  };
+
+  // The whole header: one dict, then only whitespace (numpy pads with spaces and ends with '\n').
+  skipSpace();
+  if (text[pos] !== '{') {
+    fail(`expected a dict like {'descr': '<f8', 'fortran_order': False, 'shape': (3,)}, found ${found()}`);
+  }
+  const top = dict(0) as Extract<PyValue, { type: 'dict' }>;
+  skipSpace();
+  if (pos < text.length) fail(`unexpected text after the dict: ${found()}`);
+
+  // Exactly the three keys, each once.
+  const seen = new Map<string, PyValue>();
+  for (const [key, val, keyAt] of top.entries) {
+    if (key.type !== 'str') fail(`dict key ${repr(key)} is not a string`, keyAt);
+    const k = (key as { value: string }).value;
+    if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') {
+      fail(`unexpected key ${show(k)} (the keys are 'descr', 'fortran_order' and 'shape')`, keyAt);
+    }
+    if (seen.has(k)) fail(`key ${show(k)} appears twice`, keyAt);
+    seen.set(k, val);
+  }
+  for (const k of ['descr', 'fortran_order', 'shape']) {
+    if (!seen.has(k)) throw new InputError(source, `bad .npy header: no ${show(k)} key`);
+  }
+  const descrValue = seen.get('descr') as PyValue;
+  const fortranValue = seen.get('fortran_order') as PyValue;
+  const shapeValue = seen.get('shape') as PyValue;
+
+  // fortran_order: a bool.
+  if (fortranValue.type !== 'bool') {
+    throw new InputError(source, `bad .npy header: 'fortran_order' must be True or False, found ${repr(fortranValue)}`);
+  }
+
+  // shape: a tuple of non-negative integers.
+  const shapeError = (): never => {
+    throw new InputError(
+      source,
+      `bad .npy header: 'shape' must be a tuple of non-negative integers like (2, 3), found ${repr(shapeValue)}`,
+    );
+  };
+  if (shapeValue.type !== 'tuple') shapeError();
+  const items = (shapeValue as { items: readonly PyValue[] }).items;
+  if (items.length > MAX_DIMS) {
+    throw new InputError(source, `bad .npy header: shape has ${items.length} dimensions, numpy allows ${MAX_DIMS}`);
+  }
+  const shape: number[] = [];
+  for (const item of items) {
+    if (item.type !== 'int' || item.value < 0n) shapeError();
+    const d = (item as { value: bigint }).value;
+    if (d > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new InputError(source, `bad .npy header: dimension ${d} in 'shape' is too large`);
+    }
+    shape.push(Number(d));
+  }
+
+  // descr: a type string; a list is a structured dtype.
+  if (descrValue.type === 'list') {
+    throw new InputError(
+      source,
+      `unsupported structured dtype ${repr(descrValue)} (only plain numeric arrays are read)`,
+    );
+  }
+  if (descrValue.type !== 'str') {
+    throw new InputError(
+      source,
+      `bad .npy header: 'descr' must be a type string like '<f8', found ${repr(descrValue)}`,
+    );
+  }
+  const descr = descrValue.value;
+  return { descr, type: parseDescr(descr, source), fortranOrder: fortranValue.value, shape };
+}
+
+/**
+ * A numpy type string -> ElementType: an optional byte order (< little, > big, | not applicable, = native),
+ * a kind letter and the size in bytes. Numeric kinds f2 f4 f8, i1-i8, u1-u8 and b1 are read; the others are
+ * refused with the reason.
+ */
+function parseDescr(descr: string, source: string): ElementType {
+  const unsupported = (why: string): never => {
+    throw new InputError(source, `unsupported dtype ${show(descr)} (${why})`);
+  };
+  const m = /^([<>|=]?)([a-zA-Z])(\d*)(.*)$/s.exec(descr);
+  if (m === null) return unsupported("expected a numpy type string like '<f8', '<i4' or '|b1'");
+  const [, order, kind, digits, rest] = m;
+  // Case: the kinds that are not numbers, each with its own reason.
+  switch (kind) {
+    case 'c':
+      return unsupported('complex numbers are not losses');
+    case 'O':
+      return unsupported('Python objects need pickle, which bce never runs');
+    case 'U':
+    case 'S':
+    case 'a':
+      return unsupported('strings are not numbers');
+    case 'V':
+      return unsupported('raw void records are not numbers');
+    case 'M':
+    case 'm':
+      return unsupported('dates and durations are not numbers');
+    default:
+      break;
+  }
+  const size = Number(digits);
+  const known =
+    rest === '' &&
+    ((kind === 'f' && (size === 2 || size === 4 || size === 8)) ||
+      ((kind === 'i' || kind === 'u') && (size === 1 || size === 2 || size === 4 || size === 8)) ||
+      (kind === 'b' && size === 1));
+  if (!known) {
+    // Case: long double and other floats NumPy may write on some platforms.
+    if (kind === 'f') return unsupported('only float16, float32 and float64 are read; save as float64');
+    return unsupported("expected a numpy type string like '<f8', '<i4' or '|b1'");
+  }
+  // '<' and '>' are explicit; '|' (byte order not applicable) and '=' or nothing mean the host's order.
+  const littleEndian = order === '<' ? true : order === '>' ? false : HOST_LITTLE;
+  return { kind: kind as 'f' | 'i' | 'u' | 'b', size: size as 1 | 2 | 4 | 8, littleEndian };
+}
+
+/** Python's repr of a parsed value, cut to about 60 characters for messages. */
+function repr(v: PyValue): string {
+  const full = reprFull(v);
+  return full.length > 60 ? `${full.slice(0, 60)}...` : full;
+}
+
+function reprFull(v: PyValue): string {
+  switch (v.type) {
+    case 'str':
+      return show(v.value);
+    case 'int':
+      return String(v.value);
+    case 'float':
+      return v.text;
+    case 'bool':
+      return v.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'tuple':
+      return v.items.length === 1 ? `(${reprFull(v.items[0])},)` : `(${v.items.map(reprFull).join(', ')})`;
+    case 'list':
+      return `[${v.items.map(reprFull).join(', ')}]`;
+    case 'dict':
+      return `{${v.entries.map(([k, x]) => `${reprFull(k)}: ${reprFull(x)}`).join(', ')}}`;
+  }
+}

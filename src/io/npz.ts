@@ -1,0 +1,343 @@
+/**
+ * Reader for NumPy's .npz bundles (`np.savez`, `np.savez_compressed`) -> one Tensor per `name.npy` member.
+ *
+ * Format: PKWARE APPNOTE.TXT 6.3.10 (https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT), sections
+ * 4.3.7 (local file header), 4.3.12 (central directory header), 4.3.14-4.3.16 (ZIP64 end of central directory
+ * record and locator, end of central directory record) and 4.5.3 (the ZIP64 extended information extra field).
+ *
+ * The archive is read from its central directory, which is where the sizes are authoritative: numpy writes
+ * every member with `force_zip64=True`, so local headers carry ZIP64 extras, and an archive past 4 GiB needs the
+ * ZIP64 end records and central-directory extras, all of which are handled. Members must be stored (method 0)
+ * or deflated (method 8); each member's CRC-32 and sizes are checked.
+ *
+ * Decided: members whose names do not end in `.npy` are ignored (np.load would hand them back as raw bytes,
+ * which are not tensors); encrypted members, multi-disk archives and duplicate member names are refused.
+ */
+import { constants } from 'node:buffer';
+import { inflateRawSync } from 'node:zlib';
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { hexBytes, printable, readNpy, show } from './npy.js';
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_END = 0x06054b50;
+const SIG_END64 = 0x06064b50;
+const SIG_LOCATOR64 = 0x07064b50;
+
+/** The largest Buffer this Node can allocate. */
+const MAX_LENGTH = constants.MAX_LENGTH;
+
+/** Fixed sizes of the records (without their variable-length name, extra and comment fields). */
+const END_SIZE = 22;
+const LOCATOR64_SIZE = 20;
+const END64_SIZE = 56;
+const CENTRAL_SIZE = 46;
+const LOCAL_SIZE = 30;
+
+/** A 16-bit value of 0xffff or 32-bit value of 0xffffffff means "see the ZIP64 record". */
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+
+/** What the central directory says about one member. */
+interface Entry {
+  readonly name: string;
+  readonly method: number;
+  readonly flags: number;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localOffset: number;
+  /** Byte offset of the entry's central directory header, for messages. */
+  readonly at: number;
+}
+
+/**
+ * Reads every `name.npy` member of an .npz archive into a Map keyed by `name` (in archive order).
+ *
+ * @throws InputError: `source: byte N: what` for the archive's structure, `source:name.npy: ...` for a member.
+ */
+export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries = readCentralDirectory(bytes, view, source);
+  const tensors = new Map<string, Tensor>();
+  const names = new Set<string>();
+  for (const entry of entries) {
+    const where = `${source}:${printable(entry.name)}`;
+    // Case: the same name twice (zipfile would silently take the last one).
+    if (names.has(entry.name)) {
+      throw new InputError(`${source}: byte ${entry.at}`, `member ${show(entry.name)} appears twice in the archive`);
+    }
+    names.add(entry.name);
+    // Case: not an array (a directory, a README, ...) -> ignored.
+    if (!entry.name.endsWith('.npy')) continue;
+    const content = memberBytes(bytes, view, entry, where);
+    tensors.set(entry.name.slice(0, -'.npy'.length), readNpy(content, where));
+  }
+  return tensors;
+}
+
+/** Finds the end records and returns the central directory's entries. */
+function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string): Entry[] {
+  const at = (offset: number): string => `${source}: byte ${offset}`;
+  const end = findEnd(bytes, view, source);
+
+  // End of central directory record (4.3.16).
+  const disk = view.getUint16(end + 4, true);
+  const cdDisk = view.getUint16(end + 6, true);
+  let count = view.getUint16(end + 10, true);
+  let cdSize = view.getUint32(end + 12, true);
+  let cdOffset = view.getUint32(end + 16, true);
+  let where64 = -1;
+
+  // ZIP64 end of central directory locator (4.3.15), just before the end record when present.
+  const locator = end - LOCATOR64_SIZE;
+  if (locator >= 0 && view.getUint32(locator, true) === SIG_LOCATOR64) {
+    const end64 = getUint64(view, locator + 8, at(locator + 8), 'ZIP64 end record offset');
+    // ZIP64 end of central directory record (4.3.14).
+    if (end64 + END64_SIZE > locator || view.getUint32(end64, true) !== SIG_END64) {
+      throw new InputError(
+        at(locator + 8),
+        `ZIP64 locator points to byte ${end64}, where there is no ZIP64 end record`,
+      );
+    }
+    where64 = end64;
+    count = getUint64(view, end64 + 32, at(end64 + 32), 'entry count');
+    cdSize = getUint64(view, end64 + 40, at(end64 + 40), 'central directory size');
+    cdOffset = getUint64(view, end64 + 48, at(end64 + 48), 'central directory offset');
+  } else if (cdSize === U32_MAX || cdOffset === U32_MAX) {
+    // Case: the end record defers to ZIP64 records that are not there.
+    throw new InputError(at(end), 'end record refers to ZIP64 records, but there is no ZIP64 locator before it');
+  }
+  // Case: split archives.
+  if (disk !== 0 || cdDisk !== 0) {
+    throw new InputError(at(end + 4), 'multi-disk (split) zip archives are not supported');
+  }
+  const cdEnd = cdOffset + cdSize;
+  // The central directory ends where the end records begin.
+  const limit = where64 >= 0 ? where64 : end;
+  if (cdEnd > limit) {
+    throw new InputError(
+      at(end + 12),
+      `central directory (${cdSize} bytes from byte ${cdOffset}) runs past the end records at byte ${limit}`,
+    );
+  }
+
+  // Central directory file headers (4.3.12).
+  const entries: Entry[] = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + CENTRAL_SIZE > cdEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
+      throw new InputError(at(p), `central directory entry ${i + 1} of ${count} is not here (the archive is corrupt)`);
+    }
+    const flags = view.getUint16(p + 8, true);
+    const method = view.getUint16(p + 10, true);
+    const crc = view.getUint32(p + 16, true);
+    let compressedSize = view.getUint32(p + 20, true);
+    let size = view.getUint32(p + 24, true);
+    const nameLength = view.getUint16(p + 28, true);
+    const extraLength = view.getUint16(p + 30, true);
+    const commentLength = view.getUint16(p + 32, true);
+    const diskStart = view.getUint16(p + 34, true);
+    let localOffset = view.getUint32(p + 42, true);
+    const next = p + CENTRAL_SIZE + nameLength + extraLength + commentLength;
+    if (next > cdEnd) {
+      throw new InputError(at(p), `central directory entry ${i + 1} runs past the end of the central directory`);
+    }
+    const name = decodeName(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLength), flags);
+
+    // ZIP64 extended information (4.5.3): 8-byte values for exactly the fields that are 0xffffffff, in order.
+    if (size === U32_MAX || compressedSize === U32_MAX || localOffset === U32_MAX || diskStart === U16_MAX) {
+      const zip64 = findExtra(view, p + CENTRAL_SIZE + nameLength, extraLength, 0x0001);
+      const fail = (): never => {
+        throw new InputError(
+          `${source}:${printable(name)}`,
+          'ZIP64 sizes are missing from the central directory entry',
+        );
+      };
+      if (zip64 === undefined) fail();
+      let q = (zip64 as { start: number }).start;
+      const qEnd = q + (zip64 as { length: number }).length;
+      const next64 = (what: string): number => {
+        if (q + 8 > qEnd) fail();
+        const v = getUint64(view, q, `${source}:${printable(name)}`, what);
+        q += 8;
+        return v;
+      };
+      if (size === U32_MAX) size = next64('uncompressed size');
+      if (compressedSize === U32_MAX) compressedSize = next64('compressed size');
+      if (localOffset === U32_MAX) localOffset = next64('local header offset');
+    }
+    entries.push({ name, method, flags, crc, compressedSize, size, localOffset, at: p });
+    p = next;
+  }
+  return entries;
+}
+
+/**
+ * Finds the end of central directory record: the last "PK\5\6" in the final 64 KiB + 22 bytes whose comment
+ * length fits in the file (as Python's zipfile does); without one, says what the file looks like instead.
+ */
+function findEnd(bytes: Uint8Array, view: DataView, source: string): number {
+  const lowest = Math.max(0, bytes.length - END_SIZE - U16_MAX);
+  for (let p = bytes.length - END_SIZE; p >= lowest; p--) {
+    if (bytes[p] === 0x50 && view.getUint32(p, true) === SIG_END) {
+      const commentLength = view.getUint16(p + 20, true);
+      if (p + END_SIZE + commentLength <= bytes.length) return p;
+    }
+  }
+  // No end record. Case: an empty file.
+  if (bytes.length === 0) throw new InputError(source, 'file is empty, expected an .npz archive');
+  // Case: a lone .npy file.
+  if (bytes[0] === 0x93 && bytes[1] === 0x4e && bytes[2] === 0x55) {
+    throw new InputError(source, 'this is a .npy file, not an .npz archive');
+  }
+  // Case: the start of a zip archive, cut short.
+  if (bytes.length >= 4 && view.getUint32(0, true) === SIG_LOCAL) {
+    throw new InputError(source, 'zip archive (.npz) is truncated: its end of central directory record is missing');
+  }
+  // Case: anything else.
+  throw new InputError(source, `not a zip archive (.npz): it starts with ${hexBytes(bytes, 0, 4)}`);
+}
+
+/** The data of the extra field with `id` in the extra block at [start, start + length), or undefined. */
+function findExtra(
+  view: DataView,
+  start: number,
+  length: number,
+  id: number,
+): { start: number; length: number } | undefined {
+  let p = start;
+  const end = start + length;
+  while (p + 4 <= end) {
+    const fieldId = view.getUint16(p, true);
+    const fieldLength = view.getUint16(p + 2, true);
+    if (fieldId === id) return { start: p + 4, length: Math.min(fieldLength, end - p - 4) };
+    p += 4 + fieldLength;
+  }
+  return undefined;
+}
+
+/** A little-endian uint64 as a number; values past 2^53 cannot be offsets into a file we hold in memory. */
+function getUint64(view: DataView, offset: number, where: string, what: string): number {
+  const value = view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 4294967296;
+  if (value > Number.MAX_SAFE_INTEGER) {
+    throw new InputError(where, `ZIP64 ${what} is impossibly large`);
+  }
+  return value;
+}
+
+/** Member names are UTF-8 when flag bit 11 is set, else IBM code page 437 (APPNOTE appendix D). */
+function decodeName(raw: Uint8Array, flags: number): string {
+  if (flags & 0x800) return new TextDecoder('utf-8').decode(raw);
+  let name = '';
+  for (const b of raw) name += b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80];
+  return name;
+}
+
+/** Code page 437, bytes 0x80-0xff. */
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +
+  'αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+
+/** A member's uncompressed bytes, with its local header, method, sizes and CRC-32 checked. */
+function memberBytes(bytes: Uint8Array, view: DataView, entry: Entry, where: string): Uint8Array {
+  const p = entry.localOffset;
+  // Case: encrypted members cannot be read.
+  if (entry.flags & 0x1) throw new InputError(where, 'member is encrypted');
+  // Local file header (4.3.7): only its name and extra lengths matter; the sizes come from the central directory.
+  if (p + LOCAL_SIZE > bytes.length || view.getUint32(p, true) !== SIG_LOCAL) {
+    throw new InputError(`${where}: byte ${p}`, 'no local file header where the central directory points');
+  }
+  const nameLength = view.getUint16(p + 26, true);
+  const extraLength = view.getUint16(p + 28, true);
+  const start = p + LOCAL_SIZE + nameLength + extraLength;
+  const end = start + entry.compressedSize;
+  if (end > bytes.length) {
+    throw new InputError(
+      `${where}: byte ${bytes.length}`,
+      `archive ends inside the member (${entry.compressedSize} bytes from byte ${start}); the file is truncated`,
+    );
+  }
+  const localFlags = view.getUint16(p + 6, true);
+  const localName = decodeName(bytes.subarray(p + LOCAL_SIZE, p + LOCAL_SIZE + nameLength), localFlags);
+  if (localName !== entry.name) {
+    throw new InputError(`${where}: byte ${p + LOCAL_SIZE}`, `local header names the member ${show(localName)}`);
+  }
+  const raw = bytes.subarray(start, end);
+
+  let content: Uint8Array;
+  if (entry.method === 0) {
+    // Case: stored.
+    content = raw;
+  } else if (entry.method === 8) {
+    // Case: deflated; the output is capped at the declared size so a corrupt (or hostile) stream cannot balloon.
+    if (entry.size > MAX_LENGTH) {
+      throw new InputError(where, `member of ${entry.size} bytes is too large to hold in memory`);
+    }
+    try {
+      content = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.replace(/\s+/g, ' ') : String(err);
+      throw new InputError(`${where}: byte ${start}`, `corrupt deflate data (${reason})`);
+    }
+  } else {
+    const known = METHODS[entry.method];
+    throw new InputError(
+      where,
+      `unsupported compression method ${entry.method}${known ? ` (${known})` : ''}; only stored and deflated members are read`,
+    );
+  }
+  // Case: the data does not match the central directory.
+  if (content.length !== entry.size) {
+    throw new InputError(
+      `${where}: byte ${start}`,
+      `member holds ${content.length} bytes, the central directory says ${entry.size}`,
+    );
+  }
+  const crc = crc32(content);
+  if (crc !== entry.crc) {
+    throw new InputError(
+      `${where}: byte ${start}`,
+      `CRC-32 mismatch: the data has ${hex32(crc)}, the central directory says ${hex32(entry.crc)} (the file is corrupt)`,
+    );
+  }
+  return content;
+}
+
+/** Names of the other compression methods one may meet (APPNOTE 4.4.5). */
+const METHODS: Record<number, string> = {
+  9: 'deflate64',
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'Zstandard',
+  95: 'xz',
+  98: 'PPMd',
+};
+
+function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** CRC-32 table for the reflected polynomial 0xEDB88320 (zip, gzip, PNG). */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/**
+ * CRC-32 of `bytes` (ISO 3309 / ITU-T V.42, as zip uses it), one table lookup per byte.
+ *
+ * @example
+ * crc32(new TextEncoder().encode('123456789')); // => 0xcbf43926
+ */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

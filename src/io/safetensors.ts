@@ -1,0 +1,226 @@
+/**
+ * Reader for the safetensors format -> one Tensor per named tensor.
+ *
+ * Format: https://github.com/huggingface/safetensors#format (checks as in its reference Rust crate):
+ *
+ *   bytes 0-7   N, the header length, uint64 little-endian (at most 100 000 000)
+ *   bytes 8..   N bytes of UTF-8 JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
+ *               ..., "__metadata__": {"key": "value"}} (optional metadata, string to string), space-padded
+ *   then        the data buffer; offsets are relative to its start; elements are little-endian, row-major
+ *
+ * Like the reference crate, the tensors must tile the buffer exactly: sorted by offset, each starts where the
+ * previous one ends, each holds shape * itemsize bytes, and the last ends at the end of the file.
+ */
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { decodeElements, printable, show } from './npy.js';
+import type { ElementType } from './npy.js';
+
+/** The reference implementation's limit on N. */
+const MAX_HEADER_SIZE = 100_000_000;
+
+/** The dtypes read, all little-endian. */
+const DTYPES: Record<string, ElementType> = {
+  F16: { kind: 'f', size: 2, littleEndian: true },
+  BF16: { kind: 'bf', size: 2, littleEndian: true },
+  F32: { kind: 'f', size: 4, littleEndian: true },
+  F64: { kind: 'f', size: 8, littleEndian: true },
+  I8: { kind: 'i', size: 1, littleEndian: true },
+  I16: { kind: 'i', size: 2, littleEndian: true },
+  I32: { kind: 'i', size: 4, littleEndian: true },
+  I64: { kind: 'i', size: 8, littleEndian: true },
+  U8: { kind: 'u', size: 1, littleEndian: true },
+  U16: { kind: 'u', size: 2, littleEndian: true },
+  U32: { kind: 'u', size: 4, littleEndian: true },
+  U64: { kind: 'u', size: 8, littleEndian: true },
+  BOOL: { kind: 'b', size: 1, littleEndian: true },
+};
+
+/** One header entry after its checks. */
+interface Info {
+  readonly name: string;
+  readonly dtype: string;
+  readonly type: ElementType;
+  readonly shape: number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * Reads every tensor of a safetensors file into a Map keyed by name, in header order.
+ * Integer types convert to float64 exactly up to 2^53, beyond which I64 / U64 round to the nearest double.
+ *
+ * @throws InputError: `source: byte N: what` for the framing, `source: tensor 'name': what` for one tensor.
+ */
+export function readSafetensors(bytes: Uint8Array, source: string): Map<string, Tensor> {
+  // Header length: 8 bytes, little-endian.
+  if (bytes.length < 8) {
+    throw new InputError(
+      source,
+      `file is ${bytes.length} bytes, too short for the 8-byte header length of a safetensors file`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+  // Case: an absurd length (this also catches files that are not safetensors at all).
+  if (n > MAX_HEADER_SIZE) {
+    throw new InputError(
+      `${source}: byte 0`,
+      `header length ${view.getBigUint64(0, true)} is over the format's limit of ${MAX_HEADER_SIZE} bytes (not a safetensors file?)`,
+    );
+  }
+  if (8 + n > bytes.length) {
+    throw new InputError(
+      `${source}: byte 0`,
+      `header length ${n} runs past the end of the file (${bytes.length - 8} bytes follow the length)`,
+    );
+  }
+  const bufferStart = 8 + n;
+  const bufferLength = bytes.length - bufferStart;
+
+  // Header: UTF-8 JSON whose first character is '{'.
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, bufferStart));
+  } catch {
+    throw new InputError(`${source}: byte 8`, 'header is not valid UTF-8');
+  }
+  if (!text.startsWith('{')) {
+    throw new InputError(
+      `${source}: byte 8`,
+      `header must be a JSON object starting with '{', found ${show(text.slice(0, 10))}`,
+    );
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (err) {
+    // V8 says "... in JSON at position N" (a character index) for most errors: turn N into a byte offset.
+    let reason = (err as Error).message.replace(/[\x00-\x1f\u2028\u2029]+/g, ' ');
+    let offset = 8;
+    const m = /(?: in JSON)? at position (\d+)/.exec(reason);
+    if (m !== null) {
+      offset += new TextEncoder().encode(text.slice(0, Number(m[1]))).length;
+      reason = reason.replace(m[0], '');
+    }
+    throw new InputError(`${source}: byte ${offset}`, `header is not valid JSON: ${cut(reason)}`);
+  }
+  if (!isObject(header)) {
+    throw new InputError(`${source}: byte 8`, 'header must be a JSON object of tensors');
+  }
+
+  // Entries: each tensor's dtype, shape and offsets; __metadata__ is checked and skipped.
+  const infos: Info[] = [];
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (!isObject(entry) || !Object.values(entry).every((v) => typeof v === 'string')) {
+        throw new InputError(source, "'__metadata__' must be a JSON object of strings");
+      }
+      continue;
+    }
+    infos.push(parseInfo(name, entry, tensorWhere(source, name), bufferLength));
+  }
+
+  // Layout: sorted by offsets, the tensors must tile the buffer with no gap or overlap.
+  const sorted = [...infos].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let next = 0;
+  for (const info of sorted) {
+    if (info.begin !== next) {
+      const expected = next === 0 ? 'at 0, the start of the data buffer' : `at ${next}, where the previous tensor ends`;
+      throw new InputError(
+        tensorWhere(source, info.name),
+        `data_offsets [${info.begin}, ${info.end}] should begin ${expected} (gaps and overlaps are not allowed)`,
+      );
+    }
+    next = info.end;
+  }
+  if (next !== bufferLength) {
+    throw new InputError(
+      `${source}: byte ${bufferStart + next}`,
+      `${bufferLength - next} bytes at the end of the data buffer belong to no tensor`,
+    );
+  }
+
+  const tensors = new Map<string, Tensor>();
+  for (const info of infos) {
+    const count = (info.end - info.begin) / info.type.size;
+    const data = decodeElements(bytes, bufferStart + info.begin, count, info.type, tensorWhere(source, info.name));
+    tensors.set(info.name, { data, shape: info.shape });
+  }
+  return tensors;
+}
+
+/** The place named in a tensor's errors: `model.safetensors: tensor 'logits'`. */
+function tensorWhere(source: string, name: string): string {
+  return `${source}: tensor ${show(name, 80)}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks one header entry against the format and the buffer's length. */
+function parseInfo(name: string, entry: unknown, where: string, bufferLength: number): Info {
+  if (!isObject(entry)) {
+    throw new InputError(where, 'must be a JSON object with dtype, shape and data_offsets');
+  }
+  // dtype: one of the names above; the others are named in the refusal.
+  const dtype = entry.dtype;
+  if (typeof dtype !== 'string') {
+    throw new InputError(where, `'dtype' must be a string like "F32", ${found(dtype)}`);
+  }
+  const type = Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
+  if (type === undefined) {
+    let why = 'expected one of F16, BF16, F32, F64, I8-I64, U8-U64, BOOL';
+    if (/^F8/.test(dtype)) why = 'float8 is not read; save as F32';
+    if (/^C\d/.test(dtype)) why = 'complex numbers are not losses';
+    throw new InputError(where, `unsupported dtype ${show(dtype)} (${why})`);
+  }
+  // shape: an array of non-negative integers; [] is a scalar.
+  const shape = entry.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new InputError(
+      where,
+      `'shape' must be an array of non-negative integers, ${found(shape)}`,
+    );
+  }
+  // data_offsets: [begin, end] within the buffer, holding exactly shape * itemsize bytes.
+  const offsets = entry.data_offsets;
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+    offsets[0] > offsets[1]
+  ) {
+    throw new InputError(
+      where,
+      `'data_offsets' must be [begin, end] with 0 <= begin <= end, ${found(offsets)}`,
+    );
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end > bufferLength) {
+    throw new InputError(
+      where,
+      `data_offsets [${begin}, ${end}] run past the end of the ${bufferLength}-byte data buffer`,
+    );
+  }
+  let needed = BigInt(type.size);
+  for (const d of shape as number[]) needed *= BigInt(d);
+  if (needed !== BigInt(end - begin)) {
+    throw new InputError(
+      where,
+      `shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    );
+  }
+  return { name, dtype, type, shape: [...(shape as number[])], begin, end };
+}
+
+/** "found <the JSON value>", or "but it is missing". */
+function found(value: unknown): string {
+  return value === undefined ? 'but it is missing' : `found ${cut(JSON.stringify(value))}`;
+}
+
+/** Text for a message: printable, cut after 80 characters. */
+function cut(text: string): string {
+  return printable(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}

@@ -1,0 +1,164 @@
+/**
+ * readSafetensors against files laid out by fixtures/npy/generate.py (values from numpy and torch), the
+ * malformed corpus in fixtures/bad/binary (messages pinned), and fuzzing.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { decodeBfloat16 } from '../src/io/float16.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import type { Tensor } from '../src/tensor.js';
+
+const GOOD = new URL('../fixtures/npy/', import.meta.url);
+const BAD = new URL('../fixtures/bad/binary/', import.meta.url);
+const expected = JSON.parse(readFileSync(new URL('expected.json', GOOD), 'utf8')) as Record<string, any>;
+
+type Want = { shape: number[]; values: (number | string)[] };
+
+/** A number spelled so that equal spellings mean equal bits (but for NaN payloads): -0 and NaN included. */
+const bits = (v: number | string): string => (typeof v === 'string' ? v : Object.is(v, -0) ? '-0' : String(v));
+
+/** Checks a map of tensors against an expected.json entry (names, shapes, and values bit for bit). */
+function expectTensors(got: Map<string, Tensor>, want: Record<string, Want>): void {
+  expect([...got.keys()].sort()).toEqual(Object.keys(want).sort());
+  for (const [name, t] of got) {
+    expect(t.data).toBeInstanceOf(Float64Array);
+    expect(t.shape, name).toEqual(want[name].shape);
+    expect(Array.from(t.data, bits), name).toEqual(want[name].values.map(bits));
+  }
+}
+
+/** The InputError message a malformed file gives; also checks it is one line and names the file first. */
+function failure(name: string): string {
+  try {
+    readSafetensors(readFileSync(new URL(name, BAD)), name);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    const message = (err as Error).message;
+    expect(message.startsWith(`${name}:`)).toBe(true);
+    expect(message).not.toMatch(/[\r\n]/);
+    return message;
+  }
+  throw new Error(`${name} was read without an error`);
+}
+
+/** Either consistent Tensors or an InputError: nothing else may come out of the reader. */
+function readsOrRefuses(bytes: Uint8Array): void {
+  let got: Map<string, Tensor>;
+  try {
+    got = readSafetensors(bytes, 'fuzz.safetensors');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    expect(err.message).not.toMatch(/[\r\n]/);
+    return;
+  }
+  for (const t of got.values()) {
+    expect(t.data).toBeInstanceOf(Float64Array);
+    expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
+  }
+}
+
+const fixtures = readdirSync(GOOD).filter((f) => f.endsWith('.safetensors')).sort();
+
+describe('readSafetensors: files following the format', () => {
+  it.each(fixtures)('%s', (name) => {
+    expectTensors(readSafetensors(readFileSync(new URL(name, GOOD)), name), expected[name].tensors);
+  });
+
+  it('keeps the header order of the tensors', () => {
+    const got = readSafetensors(readFileSync(new URL('bundle.safetensors', GOOD)), 'bundle.safetensors');
+    expect([...got.keys()]).toEqual(['logits', 'targets', 'weight', 'pos_weight']);
+  });
+
+  it('reads a file at an unaligned offset', () => {
+    const file = readFileSync(new URL('dtypes.safetensors', GOOD));
+    const shifted = new Uint8Array(file.length + 1);
+    shifted.set(file, 1);
+    expectTensors(readSafetensors(shifted.subarray(1), 'x.safetensors'), expected['dtypes.safetensors'].tensors);
+  });
+
+  it('decodes all 65536 bfloat16 patterns as torch does', () => {
+    const out = new Float64Array(65536);
+    let nan = 0;
+    for (let h = 0; h < 65536; h++) {
+      out[h] = decodeBfloat16(h);
+      if (Number.isNaN(out[h])) nan++;
+    }
+    const words = new Uint32Array(out.buffer);
+    for (let h = 0; h < 65536; h++) {
+      if (Number.isNaN(out[h])) [words[2 * h], words[2 * h + 1]] = [0, 0x7ff80000];
+    }
+    const want = expected['all-bfloat16-patterns'];
+    expect({ sha256: createHash('sha256').update(new Uint8Array(out.buffer)).digest('hex'), nan }).toEqual(want);
+  });
+});
+
+describe('readSafetensors: malformed files', () => {
+  it('framing and header', () => {
+    expect(failure('st-short.safetensors')).toMatchInlineSnapshot(`"st-short.safetensors: file is 4 bytes, too short for the 8-byte header length of a safetensors file"`);
+    expect(failure('st-huge-length.safetensors')).toMatchInlineSnapshot(`"st-huge-length.safetensors: byte 0: header length 1099511627776 is over the format's limit of 100000000 bytes (not a safetensors file?)"`);
+    expect(failure('st-length-past-end.safetensors')).toMatchInlineSnapshot(`"st-length-past-end.safetensors: byte 0: header length 1000 runs past the end of the file (89 bytes follow the length)"`);
+    expect(failure('st-bad-utf8.safetensors')).toMatchInlineSnapshot(`"st-bad-utf8.safetensors: byte 8: header is not valid UTF-8"`);
+    expect(failure('st-bad-json.safetensors')).toMatchInlineSnapshot(`"st-bad-json.safetensors: byte 47: header is not valid JSON: Expected double-quoted property name"`);
+    expect(failure('st-not-object.safetensors')).toMatchInlineSnapshot(`"st-not-object.safetensors: byte 8: header must be a JSON object starting with '{', found '[1, 2, 3] '"`);
+    expect(failure('st-bad-metadata.safetensors')).toMatchInlineSnapshot(`"st-bad-metadata.safetensors: '__metadata__' must be a JSON object of strings"`);
+  });
+
+  it('tensors', () => {
+    expect(failure('st-entry-not-object.safetensors')).toMatchInlineSnapshot(`"st-entry-not-object.safetensors: tensor 'x': must be a JSON object with dtype, shape and data_offsets"`);
+    expect(failure('st-missing-dtype.safetensors')).toMatchInlineSnapshot(`"st-missing-dtype.safetensors: tensor 'x': 'dtype' must be a string like "F32", but it is missing"`);
+    expect(failure('st-unknown-dtype.safetensors')).toMatchInlineSnapshot(`"st-unknown-dtype.safetensors: tensor 'x': unsupported dtype 'C64' (complex numbers are not losses)"`);
+    expect(failure('st-float8.safetensors')).toMatchInlineSnapshot(`"st-float8.safetensors: tensor 'x': unsupported dtype 'F8_E4M3' (float8 is not read; save as F32)"`);
+    expect(failure('st-bad-shape.safetensors')).toMatchInlineSnapshot(`"st-bad-shape.safetensors: tensor 'x': 'shape' must be an array of non-negative integers, found [2,-3]"`);
+    expect(failure('st-bad-offsets.safetensors')).toMatchInlineSnapshot(`"st-bad-offsets.safetensors: tensor 'x': 'data_offsets' must be [begin, end] with 0 <= begin <= end, found [24,0]"`);
+    expect(failure('st-offsets-out-of-range.safetensors')).toMatchInlineSnapshot(`"st-offsets-out-of-range.safetensors: tensor 'x': data_offsets [0, 96] run past the end of the 24-byte data buffer"`);
+    expect(failure('st-size-mismatch.safetensors')).toMatchInlineSnapshot(`"st-size-mismatch.safetensors: tensor 'x': shape [2, 2] of F32 needs 16 bytes, but data_offsets [0, 24] hold 24"`);
+    expect(failure('st-gap.safetensors')).toMatchInlineSnapshot(`"st-gap.safetensors: tensor 'y': data_offsets [20, 24] should begin at 16, where the previous tensor ends (gaps and overlaps are not allowed)"`);
+    expect(failure('st-trailing.safetensors')).toMatchInlineSnapshot(`"st-trailing.safetensors: byte 97: 8 bytes at the end of the data buffer belong to no tensor"`);
+  });
+
+  it('covers every .safetensors file of the corpus', () => {
+    const source = readFileSync(new URL(import.meta.url), 'utf8');
+    const pinned = new Set([...source.matchAll(/failure\('([^']+)'\)/g)].map((m) => m[1]));
+    const corpus = readdirSync(BAD).filter((f) => f.endsWith('.safetensors'));
+    expect(corpus.filter((f) => !pinned.has(f))).toEqual([]);
+  });
+});
+
+describe('readSafetensors: fuzzing', () => {
+  const seeds = ['dtypes.safetensors', 'bundle.safetensors'].map((f) => new Uint8Array(readFileSync(new URL(f, GOOD))));
+  // Characters that steer the JSON header into its corners.
+  const jsonChars = [...'{}[],:" 0123456789-.eE_FUIBL'].map((c) => c.charCodeAt(0));
+
+  it('random bytes, with and without a plausible header length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(320), fc.boolean(), (body, n, withLength) => {
+        const bytes = withLength ? new Uint8Array([n & 0xff, n >> 8, 0, 0, 0, 0, 0, 0, ...body]) : body;
+        readsOrRefuses(bytes);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('mutations and truncations of valid files', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(...jsonChars))), {
+          maxLength: 4,
+        }),
+        fc.option(fc.nat(), { nil: undefined }),
+        (seed, edits, cut) => {
+          const bytes = seed.slice(0, cut === undefined ? seed.length : cut % (seed.length + 1));
+          // Most edits land in the length field and the JSON header, where the structure lives.
+          const headerEnd = Math.min(bytes.length, 8 + (seed[0] | (seed[1] << 8)));
+          for (const [at, value] of edits) if (headerEnd > 0) bytes[at % headerEnd] = value;
+          readsOrRefuses(bytes);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
