@@ -3,8 +3,9 @@
  * Invocation. Nothing here touches the process: help, version and usage errors come back as text.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { COLOR_MODES, FORMATS, REDUCTION_NAMES, parseComputeOptions } from './options.js';
-import type { ComputeOptions } from './options.js';
+import { COLOR_MODES, FORMATS, REDUCTION_NAMES, VERIFY_FORMATS, parseComputeOptions, parseVerifyOptions } from './options.js';
+import type { ComputeOptions, VerifyOptions } from './options.js';
+import { DTYPES } from './verify.js';
 import { ExitCode, UsageError } from './errors.js';
 
 declare const __BCE_VERSION__: string | undefined;
@@ -12,6 +13,7 @@ export const VERSION = typeof __BCE_VERSION__ === 'string' ? __BCE_VERSION__ : '
 
 export type Invocation =
   | { kind: 'compute'; options: ComputeOptions }
+  | { kind: 'verify'; options: VerifyOptions }
   /** help or version was shown, or commander rejected the command line: print and exit */
   | { kind: 'exit'; code: number; stdout: string; stderr: string };
 
@@ -25,9 +27,11 @@ Examples:
 
 A bundle is a JSON object {"logits": ..., "targets": ..., "weight"?: ..., "pos_weight"?: ...,
 "reduction"?: ...}; flags override its fields. A tensor is a number or nested arrays (JSON), or a
-matrix with one row per sample (CSV). Exit codes: 0 ok, 2 usage or input error.`;
+matrix with one row per sample (CSV). Exit codes: 0 ok, 2 usage or input error.
+To check PyTorch's loss and gradients against bce's, see bce verify --help.`;
 
-function addComputeOptions(cmd: Command): Command {
+/** Where the inputs come from, shared by bce and bce verify. */
+function addInputOptions(cmd: Command): Command {
   return cmd
     .option('-l, --logits <file>', "logits tensor (.json or .csv); '-' reads stdin")
     .option('-t, --targets <file>', "targets, exactly the logits' shape; '-' reads stdin")
@@ -39,7 +43,11 @@ function addComputeOptions(cmd: Command): Command {
       ),
     )
     .option('--size-average <bool>', "legacy PyTorch flag (true|false); with --reduce it decides the reduction, with a deprecation warning")
-    .option('--reduce <bool>', 'legacy PyTorch flag (true|false); false means reduction none')
+    .option('--reduce <bool>', 'legacy PyTorch flag (true|false); false means reduction none');
+}
+
+function addComputeOptions(cmd: Command): Command {
+  return addInputOptions(cmd)
     .option('-g, --grad', 'also output d loss / d logits')
     .option('--grad-targets', 'also output d loss / d targets')
     .addOption(new Option('-f, --format <f>', 'output format (default: table)').choices(FORMATS))
@@ -51,6 +59,62 @@ function addComputeOptions(cmd: Command): Command {
         .default('auto'),
     )
     .option('-o, --output <file>', 'write the result to this file atomically instead of stdout');
+}
+
+const VERIFY_EXAMPLES = `
+Examples:
+  $ bce verify step.json                                 loss and gradients dumped by a float32 training step
+  $ bce verify step.json --dtype float64 --format json   float64 tolerances, a JSON report
+  $ bce verify -l logits.csv -t targets.csv --expected-loss 0.6931 --expected-grad grad.csv
+  $ bce verify step.json --rtol 1e-4 --atol 1e-6 -q && echo ok
+  $ python dump.py | bce verify                          a bundle on stdin
+
+The bundle holds the inputs as for bce, and the dumped values: "loss" (a number, or nested arrays for
+reduction none), "grad" (d loss / d logits), "grad_targets" (d loss / d targets), and optionally
+"dtype". At least one dumped value is needed. Each is compared as torch.testing.assert_close(dumped,
+bce's float64 value) would: |dumped - bce| <= atol + rtol * |bce|. Inputs are first rounded to the dtype.
+A reduced loss may be dumped as a number or as a one-element tensor ([0.69]).
+Exit codes: 0 all within tolerance, 1 a mismatch (a wrong shape included), 2 usage or input error.`;
+
+/** `bce verify`: a subcommand with the input options, the expected values and the tolerances. */
+function addVerifyCommand(program: Command, result: { invocation?: Invocation }): void {
+  const cmd = program
+    .command('verify')
+    .description(
+      "check a loss and gradients computed by PyTorch against bce's exact values, as torch.testing.assert_close would",
+    )
+    .usage('[bundle] [options]')
+    .helpOption('-h, --help', 'show this help')
+    .argument('[bundle]', "a JSON bundle with the inputs and the dumped values; '-' or piped stdin when no --logits is given")
+    .showHelpAfterError('(run bce verify --help for usage)')
+    .allowExcessArguments(false);
+  addInputOptions(cmd)
+    .option('--expected-loss <file|number>', 'the dumped loss, a file or a number (overrides the bundle\'s "loss")')
+    .option('--expected-grad <file>', 'the dumped d loss / d logits (overrides the bundle\'s "grad")')
+    .option('--expected-grad-targets <file>', 'the dumped d loss / d targets (overrides the bundle\'s "grad_targets")')
+    .addOption(
+      new Option('--dtype <dtype>', 'the dtype PyTorch computed in: rounds the inputs and picks the tolerances (default: the bundle\'s "dtype", else float32)').choices(
+        DTYPES,
+      ),
+    )
+    .option('--rtol <r>', 'relative tolerance; needs --atol too (default: by dtype, as assert_close)')
+    .option('--atol <a>', 'absolute tolerance; needs --rtol too')
+    .option('--equal-nan', 'NaN matches NaN')
+    .option('-q, --quiet', 'print no report; the exit code tells (errors still go to stderr)')
+    .addOption(new Option('-f, --format <f>', 'report format (default: table)').choices(VERIFY_FORMATS))
+    .option('--json', 'same as --format json')
+    .addOption(
+      new Option('--color <when>', 'colour in the table report; auto = only on a terminal and never when NO_COLOR is set')
+        .choices(COLOR_MODES)
+        .default('auto'),
+    )
+    .addHelpText('after', VERIFY_EXAMPLES)
+    .action((bundle: string | undefined, raw: Record<string, unknown>) => {
+      // bce's options before the word verify would be parsed by bce and silently dropped: refuse them
+      const early = program.options.find((opt) => program.getOptionValueSource(opt.attributeName()) === 'cli');
+      if (early) throw new UsageError(`${early.long ?? early.flags} goes after verify: bce verify [bundle] [options]`);
+      result.invocation = { kind: 'verify', options: parseVerifyOptions(raw, bundle) };
+    });
 }
 
 /** Builds the program. `onCompute` receives the validated options. */
@@ -80,6 +144,9 @@ function buildProgram(out: { stdout: string; stderr: string }, result: { invocat
   program.action((bundle: string | undefined, raw: Record<string, unknown>) => {
     result.invocation = { kind: 'compute', options: parseComputeOptions(raw, bundle) };
   });
+  // bce's own options stop at the subcommand, so `bce verify -l x` gives -l to verify
+  program.enablePositionalOptions();
+  addVerifyCommand(program, result);
   return program;
 }
 

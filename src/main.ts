@@ -85,6 +85,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = inv.code;
       return;
     }
+    if (inv.kind === 'verify') {
+      // loaded only when used, like the table writer: bce's own start-up does not pay for it
+      const { runVerify } = await import('./commands/verify.js');
+      process.exitCode = await runVerify(inv.options, realIo());
+      return;
+    }
     process.exitCode = await runCompute(inv.options, realIo());
   } catch (e) {
     if (isEpipe(e)) {

@@ -5,6 +5,9 @@
 import * as z from 'zod/mini';
 import { UsageError } from './errors.js';
 import type { Reduction } from './kernel.js';
+import { parseNumber } from './io/number.js';
+import { DTYPES, resolveTolerances } from './verify.js';
+import type { Dtype } from './verify.js';
 
 export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 /** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */
@@ -115,6 +118,121 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     precision: o.precision,
     color: o.color ?? 'auto',
     output: o.output,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// bce verify
+// ------------------------------------------------------------------------------------------------
+
+export const VERIFY_FORMATS = ['table', 'json'] as const;
+export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
+
+/** A tolerance: the strict number grammar, finite and >= 0. */
+const toleranceText = z.pipe(
+  z.string(),
+  z.pipe(z.transform((s: string) => parseNumber(s.trim()) ?? NaN), z.number().check(z.minimum(0))),
+);
+
+/** The verify command's options as commander hands them over. */
+export const verifyOptionsSchema = z.object({
+  logits: z.optional(z.string()),
+  targets: z.optional(z.string()),
+  weight: z.optional(z.string()),
+  posWeight: z.optional(z.string()),
+  reduction: z.optional(z.enum(REDUCTION_NAMES)),
+  sizeAverage: z.optional(boolText),
+  reduce: z.optional(boolText),
+  expectedLoss: z.optional(z.string()),
+  expectedGrad: z.optional(z.string()),
+  expectedGradTargets: z.optional(z.string()),
+  dtype: z.optional(z.enum(DTYPES)),
+  rtol: z.optional(toleranceText),
+  atol: z.optional(toleranceText),
+  equalNan: z.optional(z.boolean()),
+  quiet: z.optional(z.boolean()),
+  format: z.optional(z.enum(VERIFY_FORMATS)),
+  json: z.optional(z.boolean()),
+  color: z.optional(z.enum(COLOR_MODES)),
+});
+
+export interface VerifyOptions {
+  bundle?: string;
+  logits?: string;
+  targets?: string;
+  weight?: string;
+  posWeight?: string;
+  reduction?: (typeof REDUCTION_NAMES)[number];
+  sizeAverage?: boolean;
+  reduce?: boolean;
+  /** a file, or a number given on the command line */
+  expectedLoss?: string;
+  expectedGrad?: string;
+  expectedGradTargets?: string;
+  /** --dtype; when absent, the bundle's "dtype", else float32 */
+  dtype?: Dtype;
+  /** both or neither (checked here, as assert_close does) */
+  rtol?: number;
+  atol?: number;
+  equalNan: boolean;
+  quiet: boolean;
+  format: VerifyFormat;
+  color: ColorMode;
+}
+
+const VERIFY_FLAG_OF: Record<string, string> = {
+  ...FLAG_OF,
+  expectedLoss: '--expected-loss',
+  expectedGrad: '--expected-grad',
+  expectedGradTargets: '--expected-grad-targets',
+  dtype: '--dtype',
+  rtol: '--rtol',
+  atol: '--atol',
+};
+
+const VERIFY_EXPECTED: Record<string, string> = {
+  ...EXPECTED,
+  format: `one of ${VERIFY_FORMATS.join(', ')}`,
+  dtype: `one of ${DTYPES.join(', ')}`,
+  rtol: 'a number >= 0',
+  atol: 'a number >= 0',
+};
+
+/** Validates commander's raw option object for `bce verify`; a problem becomes a UsageError naming the flag. */
+export function parseVerifyOptions(raw: Record<string, unknown>, bundle?: string): VerifyOptions {
+  const r = verifyOptionsSchema.safeParse(raw);
+  if (!r.success) {
+    const key = String(r.error.issues[0].path[0] ?? '');
+    const flag = VERIFY_FLAG_OF[key] ?? key;
+    throw new UsageError(`${flag}: expected ${VERIFY_EXPECTED[key] ?? 'a valid value'}, got ${JSON.stringify(raw[key])}`);
+  }
+  const o = r.data;
+  let format: VerifyFormat = o.format ?? 'table';
+  if (o.json) {
+    if (o.format !== undefined && o.format !== 'json') throw new UsageError(`--json conflicts with --format ${o.format}`);
+    format = 'json';
+  }
+  // Only one of rtol/atol is an error, as in assert_close: checked before any input is read.
+  resolveTolerances('float64', o.rtol, o.atol);
+  return {
+    bundle,
+    logits: o.logits,
+    targets: o.targets,
+    weight: o.weight,
+    posWeight: o.posWeight,
+    reduction: o.reduction,
+    sizeAverage: o.sizeAverage,
+    reduce: o.reduce,
+    expectedLoss: o.expectedLoss,
+    expectedGrad: o.expectedGrad,
+    expectedGradTargets: o.expectedGradTargets,
+    dtype: o.dtype,
+    rtol: o.rtol,
+    atol: o.atol,
+    equalNan: o.equalNan ?? false,
+    quiet: o.quiet ?? false,
+    format,
+    color: o.color ?? 'auto',
   };
 }
 

@@ -1,0 +1,161 @@
+/**
+ * `bce verify [bundle]`: read the inputs and the values PyTorch dumped -> round the inputs to the dtype
+ * PyTorch computed in -> bce's float64 loss and gradients -> compare as torch.testing.assert_close -> report.
+ * Returns the exit code: 0 when everything is within tolerance, 1 on any mismatch (a wrong shape included);
+ * bad input throws (exit 2).
+ */
+import type { Io } from '../io/source.js';
+import { SourceReader } from '../io/source.js';
+import { readTensor } from '../io/read-tensor.js';
+import { parseNumber } from '../io/number.js';
+import type { VerifyOptions } from '../options.js';
+import type { Bundle, Operand } from '../inputs.js';
+import { INPUT_KEYS, bundleSpec, loadProblem } from '../inputs.js';
+import { bceWithLogits } from '../kernel.js';
+import type { Tensor } from '../tensor.js';
+import { sameShape, shapeString } from '../tensor.js';
+import type { Comparison, Dtype } from '../verify.js';
+import { allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../verify.js';
+import { formatVerifyJson, formatVerifyText } from '../format/verify-report.js';
+import type { Paint } from '../format/verify-report.js';
+import { colorLevel } from '../color.js';
+import { ExitCode, UsageError } from '../errors.js';
+
+/** The bundle keys verify accepts: the inputs, the dumped values and the dtype. */
+export const VERIFY_KEYS = [...INPUT_KEYS, 'loss', 'grad', 'grad_targets', 'dtype'] as const;
+
+/** The dumped quantities, in report order: name (= bundle key) and the flag that overrides it. */
+const QUANTITIES = [
+  { name: 'loss', flag: '--expected-loss', option: 'expectedLoss' },
+  { name: 'grad', flag: '--expected-grad', option: 'expectedGrad' },
+  { name: 'grad_targets', flag: '--expected-grad-targets', option: 'expectedGradTargets' },
+] as const;
+
+/** What PyTorch computed in when neither --dtype nor the bundle says: the default of torch.tensor and of models. */
+export const DEFAULT_DTYPE: Dtype = 'float32';
+
+export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
+  checkStdinOnce(o, io);
+  const problem = await loadProblem(o, io, VERIFY_KEYS);
+  const bundle = problem.bundle;
+
+  // The dumped values: a flag overrides the bundle's key. --expected-loss may be a number.
+  const reader = new SourceReader(io);
+  const dumped = new Map<string, Operand>();
+  for (const q of QUANTITIES) {
+    const value = o[q.option];
+    const op = value !== undefined ? await readExpected(reader, value, q.flag, q.name === 'loss') : fromBundle(bundle, q.name);
+    if (op) dumped.set(q.name, op);
+  }
+  if (dumped.size === 0) {
+    const where = bundle ? `${bundle.name} has no "loss", "grad" or "grad_targets"` : 'no dumped values were given';
+    throw new UsageError(`nothing to verify: ${where}; give --expected-loss, --expected-grad or --expected-grad-targets`);
+  }
+
+  const dtype: Dtype = o.dtype ?? (bundle?.dtype !== undefined && isDtype(bundle.dtype) ? bundle.dtype : DEFAULT_DTYPE);
+  const tol = resolveTolerances(dtype, o.rtol, o.atol);
+
+  // bce's values, in float64, from the inputs as PyTorch held them: rounded to the dtype.
+  const round = (t: Tensor): Tensor => ({ data: roundToDtype(t.data, dtype), shape: t.shape });
+  const result = bceWithLogits(round(problem.logits.tensor), round(problem.targets.tensor), {
+    weight: problem.weight && round(problem.weight.tensor),
+    posWeight: problem.posWeight && round(problem.posWeight.tensor),
+    reduction: problem.reduction,
+    grad: dumped.has('grad'),
+    gradTargets: dumped.has('grad_targets'),
+  });
+  const shape = result.shape;
+  const ours: Record<string, Tensor | undefined> = {
+    loss: typeof result.loss === 'number' ? { data: new Float64Array([result.loss]), shape: [] } : { data: result.loss, shape },
+    grad: result.grad && { data: result.grad, shape },
+    grad_targets: result.gradTargets && { data: result.gradTargets, shape },
+  };
+
+  const options = { ...tol, equalNan: o.equalNan };
+  const comparisons: Comparison[] = [];
+  const notes: string[] = [];
+  for (const q of QUANTITIES) {
+    const d = dumped.get(q.name);
+    const expected = ours[q.name];
+    if (d === undefined || expected === undefined) continue;
+    let got = d.tensor;
+    // A reduced loss dumped as a one-element tensor ([0.69], or a one-cell CSV) is that number: only its
+    // value can be wrong. (assert_close would call [1] vs [] a shape mismatch; the value is what matters.)
+    if (q.name === 'loss' && expected.shape.length === 0 && got.shape.length > 0 && got.data.length === 1) {
+      got = { data: got.data, shape: [] };
+    }
+    if (q.name === 'loss' && !sameShape(got.shape, expected.shape)) notes.push(reductionHint(got, problem.reduction, shape));
+    comparisons.push(compareTensors(q.name, got, expected, options));
+  }
+
+  if (!o.quiet) {
+    for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
+    for (const n of notes) if (n) io.warn(`bce: note: ${n}`);
+    const meta = {
+      dtype,
+      ...tol,
+      equalNan: o.equalNan,
+      customTolerances: o.rtol !== undefined,
+      skipped: QUANTITIES.filter((q) => !dumped.has(q.name)).map((q) => q.name),
+    };
+    const text =
+      o.format === 'json' ? formatVerifyJson(comparisons, meta) : formatVerifyText(comparisons, meta, await paintFor(o, io));
+    await io.writeStdout([text]);
+  }
+  return allPass(comparisons) ? ExitCode.ok : ExitCode.mismatch;
+}
+
+/** stdin feeds one input only: refuse a second '-' before anything is read. */
+function checkStdinOnce(o: VerifyOptions, io: Io): void {
+  const users = [
+    ['the bundle', bundleSpec(o.bundle, o.logits, io)],
+    ['--logits', o.logits],
+    ['--targets', o.targets],
+    ['--weight', o.weight],
+    ['--pos-weight', o.posWeight],
+    ['--expected-loss', o.expectedLoss],
+    ['--expected-grad', o.expectedGrad],
+    ['--expected-grad-targets', o.expectedGradTargets],
+  ].filter(([, v]) => v === '-');
+  if (users.length > 1) throw new UsageError(`stdin is asked for twice: by ${users[0][0]} and by ${users[1][0]}`);
+}
+
+function fromBundle(bundle: Bundle | undefined, key: string): Operand | undefined {
+  const t = bundle?.tensors.get(key);
+  return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
+}
+
+/** A dumped value from a flag: a file (or '-'), or for the loss a number written on the command line. */
+async function readExpected(reader: SourceReader, value: string, flag: string, allowNumber: boolean): Promise<Operand> {
+  if (allowNumber && value !== '-') {
+    const x = parseNumber(value.trim());
+    if (x !== undefined) return { tensor: { data: new Float64Array([x]), shape: [] }, where: `${flag} ${value}` };
+  }
+  const src = await reader.read(value, flag);
+  return { tensor: await readTensor(src), where: src.name };
+}
+
+/** When the loss's shape is off, the usual cause is the reduction: say so (stderr), or return ''. */
+function reductionHint(got: Tensor, reduction: string, shape: readonly number[]): string {
+  if (reduction !== 'none' && sameShape(got.shape, shape)) {
+    return (
+      `the dumped loss has the logits' shape ${shapeString(shape)}: was it computed with reduction='none'? ` +
+      `This check used reduction='${reduction}'; put "reduction": "none" in the bundle or pass -r none`
+    );
+  }
+  if (reduction === 'none' && got.data.length === 1) {
+    return (
+      "the dumped loss is a single number: was it computed with reduction='mean' or 'sum'? " +
+      `This check used reduction='none'; set "reduction" in the bundle or pass -r`
+    );
+  }
+  return '';
+}
+
+/** Green pass, red FAIL, only when colour is wanted (a terminal, no NO_COLOR, or --color always). */
+async function paintFor(o: VerifyOptions, io: Io): Promise<Paint | undefined> {
+  const level = colorLevel(o.color, io.env, io.stdoutIsTTY);
+  if (level === 0) return undefined;
+  const chalk = new (await import('chalk')).Chalk({ level });
+  return { ok: (s) => chalk.green(s), bad: (s) => chalk.red(s) };
+}
