@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COLOR_MODES, FORMATS, REDUCTION_NAMES, VERIFY_FORMATS, parseComputeOptions, parseVerifyOptions } from './options.js';
 import type { ComputeOptions, VerifyOptions } from './options.js';
 import { DTYPES } from './verify.js';
+import { TENSOR_FORMATS } from './io/read-tensor.js';
 import { ExitCode, UsageError } from './errors.js';
 
 declare const __BCE_VERSION__: string | undefined;
@@ -33,7 +34,7 @@ To check PyTorch's loss and gradients against bce's, see bce verify --help.`;
 /** Where the inputs come from, shared by bce and bce verify. */
 function addInputOptions(cmd: Command): Command {
   return cmd
-    .option('-l, --logits <file>', "logits tensor (.json or .csv); '-' reads stdin")
+    .option('-l, --logits <file>', "logits: .json, .csv, .npy, or file.npz:NAME / file.safetensors:NAME; '-' reads stdin")
     .option('-t, --targets <file>', "targets, exactly the logits' shape; '-' reads stdin")
     .option('-w, --weight <file|list>', "weight, broadcastable to the logits' shape; a list like 0.7,0.2,0.1 is a 1-D tensor")
     .option('-p, --pos-weight <file|list>', "pos_weight, broadcastable to the logits' shape, normally one value per class")
@@ -43,7 +44,12 @@ function addInputOptions(cmd: Command): Command {
       ),
     )
     .option('--size-average <bool>', "legacy PyTorch flag (true|false); with --reduce it decides the reduction, with a deprecation warning")
-    .option('--reduce <bool>', 'legacy PyTorch flag (true|false); false means reduction none');
+    .option('--reduce <bool>', 'legacy PyTorch flag (true|false); false means reduction none')
+    .addOption(
+      new Option('--input-format <fmt>', 'read every input as this format instead of going by extension and content').choices(
+        TENSOR_FORMATS,
+      ),
+    );
 }
 
 function addComputeOptions(cmd: Command): Command {

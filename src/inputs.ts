@@ -8,7 +8,8 @@ import type { Tensor } from './tensor.js';
 import { alignForBroadcast, sameShape, torchSize } from './tensor.js';
 import type { Io, SourceBytes } from './io/source.js';
 import { SourceReader, STDIN_NAME } from './io/source.js';
-import { detectFormat, parseList, readJsonDocument, readTensor } from './io/read-tensor.js';
+import { detectFormat, parseList, readArchiveBundle, readJsonDocument, readTensor, splitMember } from './io/read-tensor.js';
+import type { ReadOptions } from './io/read-tensor.js';
 import type { BundleValue } from './io/json.js';
 import { parseNumber } from './io/number.js';
 import { REDUCTION_NAMES, resolveReduction } from './options.js';
@@ -16,6 +17,8 @@ import type { Reduction } from './kernel.js';
 
 /** Bundle keys for the inputs; verify adds its expected values. */
 export const INPUT_KEYS = ['logits', 'targets', 'weight', 'pos_weight', 'reduction', 'size_average', 'reduce'] as const;
+/** Every key a bundle may hold: the inputs, and the dumped values that bce verify checks (bce ignores them). */
+export const BUNDLE_KEYS = [...INPUT_KEYS, 'loss', 'grad', 'grad_targets', 'dtype'] as const;
 export const TENSOR_KEYS = new Set(['logits', 'targets', 'weight', 'pos_weight', 'loss', 'grad', 'grad_targets']);
 
 function isTensor(v: unknown): v is Tensor {
@@ -98,10 +101,24 @@ export function bundleSpec(bundle: string | undefined, logitsFlag: string | unde
   return undefined;
 }
 
-export async function readBundle(reader: SourceReader, spec: string, allowed: readonly string[]): Promise<Bundle> {
+export async function readBundle(
+  reader: SourceReader,
+  spec: string,
+  allowed: readonly string[],
+  options: ReadOptions = {},
+): Promise<Bundle> {
   const src = await reader.read(spec, 'the bundle');
-  if (detectFormat(src) !== 'json' && src.name !== STDIN_NAME) {
-    throw new InputError(src.name, 'a bundle must be a JSON object {"logits": ..., "targets": ...}');
+  const format = detectFormat(src, options.inputFormat);
+  if (format === 'npz' || format === 'safetensors') {
+    // an archive bundle: its members are the bundle's tensors
+    const members = await readArchiveBundle(src, format);
+    return checkBundle(src.name, new Map(members), allowed);
+  }
+  if (format !== 'json') {
+    throw new InputError(
+      src.name,
+      'a bundle must be a JSON object {"logits": ..., "targets": ...}, an .npz or a .safetensors file; for one tensor use --logits',
+    );
   }
   const doc = await readJsonDocument(src);
   if (doc.kind !== 'bundle') {
@@ -120,19 +137,26 @@ export interface Operand {
   where: string;
 }
 
-/** Reads a tensor flag: a file (or '-') and, where `allowList`, a comma-separated list of numbers. */
+/**
+ * Reads a tensor flag: a file (or '-'), `file.npz:member`, and, where `allowList`, a comma-separated list of
+ * numbers. `role` names the member picked from an .npz or .safetensors file when none is given.
+ */
 export async function readTensorFlag(
   reader: SourceReader,
   value: string,
   flag: string,
   allowList: boolean,
+  options: ReadOptions = {},
+  role = '',
 ): Promise<Operand> {
   if (allowList && value !== '-') {
     const list = parseList(value);
     if (list !== undefined) return { tensor: list, where: `${flag} ${value}` };
   }
-  const src: SourceBytes = await reader.read(value, flag);
-  return { tensor: await readTensor(src), where: src.name };
+  const { path, member } = splitMember(value);
+  const src: SourceBytes = await reader.read(path, flag);
+  const tensor = await readTensor(src, options, member, role);
+  return { tensor, where: member !== undefined ? `${src.name}:${member}` : src.name };
 }
 
 export interface Problem {
@@ -147,6 +171,8 @@ export interface Problem {
 }
 
 export interface InputFlags {
+  /** how files are read: --input-format and the CSV dialect */
+  read?: ReadOptions;
   bundle?: string;
   logits?: string;
   targets?: string;
@@ -175,13 +201,13 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   if (stdinUsers.length > 1) {
     throw new UsageError(`stdin is asked for twice: by ${stdinUsers[0][0]} and by ${stdinUsers[1][0]}`);
   }
-  const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys) : undefined;
+  const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
   const fromBundle = (key: string): Operand | undefined => {
     const t = bundle?.tensors.get(key);
     return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
   };
   const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
-    flag !== undefined ? readTensorFlag(reader, flag, name, allowList) : fromBundle(key);
+    flag !== undefined ? readTensorFlag(reader, flag, name, allowList, flags.read, key) : fromBundle(key);
 
   const logits = await pick(flags.logits, '--logits', 'logits', false);
   const targets = await pick(flags.targets, '--targets', 'targets', false);

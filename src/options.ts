@@ -5,6 +5,8 @@
 import * as z from 'zod/mini';
 import { UsageError } from './errors.js';
 import type { Reduction } from './kernel.js';
+import { TENSOR_FORMATS } from './io/read-tensor.js';
+import type { ReadOptions } from './io/read-tensor.js';
 import { parseNumber } from './io/number.js';
 import { DTYPES, resolveTolerances } from './verify.js';
 import type { Dtype } from './verify.js';
@@ -29,8 +31,8 @@ const precisionText = z.pipe(
   z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(17))),
 );
 
-/** The compute command's options as commander hands them over (strings and booleans). */
-export const computeOptionsSchema = z.object({
+/** The input options shared by bce and bce verify, as commander hands them over. */
+const inputOptionsShape = {
   logits: z.optional(z.string()),
   targets: z.optional(z.string()),
   weight: z.optional(z.string()),
@@ -38,6 +40,43 @@ export const computeOptionsSchema = z.object({
   reduction: z.optional(z.enum(REDUCTION_NAMES)),
   sizeAverage: z.optional(boolText),
   reduce: z.optional(boolText),
+  inputFormat: z.optional(z.enum(TENSOR_FORMATS)),
+};
+
+/** The input fields of validated options, shared by bce and bce verify. */
+export interface InputOptions {
+  bundle?: string;
+  logits?: string;
+  targets?: string;
+  weight?: string;
+  posWeight?: string;
+  reduction?: (typeof REDUCTION_NAMES)[number];
+  sizeAverage?: boolean;
+  reduce?: boolean;
+  /** how files are read: --input-format (and the CSV dialect) */
+  read: ReadOptions;
+}
+
+type RawInputOptions = { [K in keyof typeof inputOptionsShape]?: z.infer<(typeof inputOptionsShape)[K]> };
+
+/** The validated input fields out of a parsed option object. */
+function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOptions {
+  return {
+    bundle,
+    logits: o.logits,
+    targets: o.targets,
+    weight: o.weight,
+    posWeight: o.posWeight,
+    reduction: o.reduction,
+    sizeAverage: o.sizeAverage,
+    reduce: o.reduce,
+    read: { inputFormat: o.inputFormat },
+  };
+}
+
+/** The compute command's options as commander hands them over (strings and booleans). */
+export const computeOptionsSchema = z.object({
+  ...inputOptionsShape,
   grad: z.optional(z.boolean()),
   gradTargets: z.optional(z.boolean()),
   format: z.optional(z.enum(FORMATS)),
@@ -47,15 +86,7 @@ export const computeOptionsSchema = z.object({
   output: z.optional(z.string()),
 });
 
-export interface ComputeOptions {
-  bundle?: string;
-  logits?: string;
-  targets?: string;
-  weight?: string;
-  posWeight?: string;
-  reduction?: (typeof REDUCTION_NAMES)[number];
-  sizeAverage?: boolean;
-  reduce?: boolean;
+export interface ComputeOptions extends InputOptions {
   grad: boolean;
   gradTargets: boolean;
   format: Format;
@@ -65,6 +96,7 @@ export interface ComputeOptions {
 }
 
 const FLAG_OF: Record<string, string> = {
+  inputFormat: '--input-format',
   logits: '--logits',
   targets: '--targets',
   weight: '--weight',
@@ -79,6 +111,7 @@ const FLAG_OF: Record<string, string> = {
 };
 
 const EXPECTED: Record<string, string> = {
+  inputFormat: `one of ${TENSOR_FORMATS.join(', ')}`,
   reduction: `one of ${REDUCTION_NAMES.join(', ')}`,
   sizeAverage: 'true or false',
   reduce: 'true or false',
@@ -104,14 +137,7 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     format = 'json';
   }
   return {
-    bundle,
-    logits: o.logits,
-    targets: o.targets,
-    weight: o.weight,
-    posWeight: o.posWeight,
-    reduction: o.reduction,
-    sizeAverage: o.sizeAverage,
-    reduce: o.reduce,
+    ...inputOptionsOf(o, bundle),
     grad: o.grad ?? false,
     gradTargets: o.gradTargets ?? false,
     format,
@@ -136,13 +162,7 @@ const toleranceText = z.pipe(
 
 /** The verify command's options as commander hands them over. */
 export const verifyOptionsSchema = z.object({
-  logits: z.optional(z.string()),
-  targets: z.optional(z.string()),
-  weight: z.optional(z.string()),
-  posWeight: z.optional(z.string()),
-  reduction: z.optional(z.enum(REDUCTION_NAMES)),
-  sizeAverage: z.optional(boolText),
-  reduce: z.optional(boolText),
+  ...inputOptionsShape,
   expectedLoss: z.optional(z.string()),
   expectedGrad: z.optional(z.string()),
   expectedGradTargets: z.optional(z.string()),
@@ -156,15 +176,7 @@ export const verifyOptionsSchema = z.object({
   color: z.optional(z.enum(COLOR_MODES)),
 });
 
-export interface VerifyOptions {
-  bundle?: string;
-  logits?: string;
-  targets?: string;
-  weight?: string;
-  posWeight?: string;
-  reduction?: (typeof REDUCTION_NAMES)[number];
-  sizeAverage?: boolean;
-  reduce?: boolean;
+export interface VerifyOptions extends InputOptions {
   /** a file, or a number given on the command line */
   expectedLoss?: string;
   expectedGrad?: string;
@@ -215,14 +227,7 @@ export function parseVerifyOptions(raw: Record<string, unknown>, bundle?: string
   // Only one of rtol/atol is an error, as in assert_close: checked before any input is read.
   resolveTolerances('float64', o.rtol, o.atol);
   return {
-    bundle,
-    logits: o.logits,
-    targets: o.targets,
-    weight: o.weight,
-    posWeight: o.posWeight,
-    reduction: o.reduction,
-    sizeAverage: o.sizeAverage,
-    reduce: o.reduce,
+    ...inputOptionsOf(o, bundle),
     expectedLoss: o.expectedLoss,
     expectedGrad: o.expectedGrad,
     expectedGradTargets: o.expectedGradTargets,

@@ -3,7 +3,7 @@
  */
 import type { Io } from '../io/source.js';
 import type { ComputeOptions } from '../options.js';
-import { loadProblem } from '../inputs.js';
+import { BUNDLE_KEYS, loadProblem } from '../inputs.js';
 import { bceWithLogits } from '../kernel.js';
 import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
@@ -11,7 +11,7 @@ import { colorLevel } from '../color.js';
 import { ExitCode } from '../errors.js';
 
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
-  const problem = await loadProblem(o, io);
+  const problem = await loadProblem(o, io, BUNDLE_KEYS);
   for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
   const result = bceWithLogits(problem.logits.tensor, problem.targets.tensor, {
     weight: problem.weight?.tensor,

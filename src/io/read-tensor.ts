@@ -1,6 +1,6 @@
 /**
- * Bytes -> Tensor or bundle: picks the format by extension, else by sniffing the content, then hands
- * the bytes to that format's reader.
+ * Bytes -> Tensor or bundle: picks the format (--input-format, else the extension, else the content's
+ * magic bytes or first character), then hands the bytes to that format's reader.
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -8,21 +8,54 @@ import type { SourceBytes } from './source.js';
 import { parseJson } from './json.js';
 import type { JsonDocument } from './json.js';
 import { parseNumber } from './number.js';
+import type { CsvOptions } from './csv.js';
 
-export type TensorFormat = 'json' | 'csv';
+export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
+export type TensorFormat = (typeof TENSOR_FORMATS)[number];
 
-const EXTENSIONS: Record<string, TensorFormat> = { json: 'json', csv: 'csv', tsv: 'csv', txt: 'csv' };
+/** How inputs are read; every field is optional and has a detected default. */
+export interface ReadOptions {
+  /** overrides detection for every input */
+  inputFormat?: TensorFormat;
+  csv?: CsvOptions;
+}
 
-/** The format of a source: by extension, else JSON when the first non-space byte is '[' or '{', else CSV. */
-export function detectFormat(src: SourceBytes): TensorFormat {
-  const m = /\.([A-Za-z0-9]+)$/.exec(src.name);
-  const byExt = m ? EXTENSIONS[m[1].toLowerCase()] : undefined;
-  if (byExt) return byExt;
-  const b = src.bytes;
+const EXTENSIONS: Record<string, TensorFormat> = {
+  json: 'json',
+  csv: 'csv',
+  tsv: 'csv',
+  txt: 'csv',
+  npy: 'npy',
+  npz: 'npz',
+  safetensors: 'safetensors',
+};
+
+/** The format named by a file name's extension, if any. */
+export function formatOfName(name: string): TensorFormat | undefined {
+  const m = /\.([A-Za-z0-9]+)$/.exec(name);
+  return m ? EXTENSIONS[m[1].toLowerCase()] : undefined;
+}
+
+/** The format the bytes look like: NPY or ZIP magic, a safetensors header, '[' or '{' for JSON, else CSV. */
+export function sniffFormat(b: Uint8Array): TensorFormat {
+  // \x93NUMPY
+  if (b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55 && b[3] === 0x4d && b[4] === 0x50 && b[5] === 0x59) return 'npy';
+  // PK\x03\x04 (a zip's first member) or PK\x05\x06 (an empty zip)
+  if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)) return 'npz';
+  // safetensors: an 8-byte little-endian header length that fits the file, then '{'
+  if (b.length >= 10 && b[8] === 0x7b && b[6] === 0 && b[7] === 0) {
+    const n = b[0] + b[1] * 2 ** 8 + b[2] * 2 ** 16 + b[3] * 2 ** 24 + b[4] * 2 ** 32 + b[5] * 2 ** 40;
+    if (n >= 2 && n + 8 <= b.length) return 'safetensors';
+  }
   let i = 0;
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3;
   while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
   return b[i] === 0x5b || b[i] === 0x7b ? 'json' : 'csv';
+}
+
+/** The format of a source: the override, else by extension, else by sniffing the content. */
+export function detectFormat(src: SourceBytes, override?: TensorFormat): TensorFormat {
+  return override ?? formatOfName(src.name) ?? sniffFormat(src.bytes);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -32,7 +65,7 @@ export function decodeText(src: SourceBytes): string {
   try {
     return decoder.decode(src.bytes);
   } catch {
-    throw new InputError(src.name, 'not UTF-8 text (is it a binary file?)');
+    throw new InputError(src.name, 'not UTF-8 text (is it a binary file? --input-format names the format)');
   }
 }
 
@@ -40,18 +73,70 @@ export async function readJsonDocument(src: SourceBytes): Promise<JsonDocument> 
   return parseJson(decodeText(src), src.name);
 }
 
-/** Reads one tensor from a source in any supported format. */
-export async function readTensor(src: SourceBytes): Promise<Tensor> {
-  const format = detectFormat(src);
-  if (format === 'json') {
-    const doc = parseJson(decodeText(src), src.name);
-    if (doc.kind !== 'tensor') {
-      throw new InputError(src.name, 'expected a tensor (a number or nested arrays), found an object; pass a bundle as the first argument instead');
-    }
-    return doc.tensor;
+/**
+ * A file spec with an optional member: `data.npz:logits` or `model.safetensors:targets`. The member part is
+ * split off only for .npz and .safetensors names, so ordinary paths with colons are left alone.
+ */
+export function splitMember(spec: string): { path: string; member?: string } {
+  const m = /^(.+\.(?:npz|safetensors)):([^/\\:]+)$/i.exec(spec);
+  return m ? { path: m[1], member: m[2] } : { path: spec };
+}
+
+/** Reads the named tensors of a multi-tensor file (npz, safetensors). */
+async function readArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Tensor>> {
+  if (format === 'npz') return (await import('./npz.js')).readNpz(src.bytes, src.name);
+  return (await import('./safetensors.js')).readSafetensors(src.bytes, src.name);
+}
+
+/** Picks one tensor of an archive: the member asked for, else the one named like the role, else the only one. */
+function pickMember(tensors: Map<string, Tensor>, src: SourceBytes, member: string | undefined, role: string): Tensor {
+  const names = [...tensors.keys()];
+  const list = names.length > 0 ? names.join(', ') : 'none';
+  if (member !== undefined) {
+    const t = tensors.get(member);
+    if (t === undefined) throw new InputError(src.name, `no tensor named '${member}' (it has: ${list})`);
+    return t;
   }
-  const { parseCsv } = await import('./csv.js');
-  return parseCsv(decodeText(src), src.name);
+  const byRole = tensors.get(role);
+  if (byRole !== undefined) return byRole;
+  if (tensors.size === 1) return tensors.values().next().value as Tensor;
+  throw new InputError(src.name, `holds ${tensors.size} tensors (${list}): pick one as ${src.name}:NAME`);
+}
+
+/**
+ * Reads one tensor from a source in any supported format. `role` (logits, targets, weight, pos_weight)
+ * picks the member of an .npz or .safetensors file when none is named.
+ */
+export async function readTensor(
+  src: SourceBytes,
+  options: ReadOptions = {},
+  member?: string,
+  role = '',
+): Promise<Tensor> {
+  const format = detectFormat(src, options.inputFormat);
+  switch (format) {
+    case 'json': {
+      const doc = parseJson(decodeText(src), src.name);
+      if (doc.kind !== 'tensor') {
+        throw new InputError(src.name, 'expected a tensor (a number or nested arrays), found an object; pass a bundle as the first argument instead');
+      }
+      return doc.tensor;
+    }
+    case 'csv': {
+      const { parseCsv } = await import('./csv.js');
+      return parseCsv(decodeText(src), src.name, options.csv);
+    }
+    case 'npy':
+      return (await import('./npy.js')).readNpy(src.bytes, src.name);
+    case 'npz':
+    case 'safetensors':
+      return pickMember(await readArchive(src, format), src, member, role);
+  }
+}
+
+/** Reads a bundle's tensors from an .npz or .safetensors file, keyed by member name. */
+export async function readArchiveBundle(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Tensor>> {
+  return readArchive(src, format);
 }
 
 /** A comma-separated list of numbers given on the command line -> a 1-D tensor, or undefined when it is not one. */
