@@ -334,8 +334,8 @@ describe('reports', () => {
             Expected 0.5 but got 0.6.
             Absolute difference: 0.09999999999999998
             Relative difference: 0.19999999999999996
-        grad          -     not in bundle
-        grad_targets  -     not in bundle
+        grad          -     not given
+        grad_targets  -     not given
       <bad>1 of 1 is not within tolerance</bad>
       "
     `);

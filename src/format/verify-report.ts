@@ -140,7 +140,7 @@ export interface VerifyMeta {
   readonly equalNan: boolean;
   /** True when --rtol/--atol were given, false for the dtype's defaults. */
   readonly customTolerances?: boolean;
-  /** Quantities the bundle did not hold, e.g. ["grad_targets"]: listed as "not in bundle". */
+  /** Quantities with no dumped value (neither in the bundle nor by a flag), e.g. ["grad_targets"]: listed as "not given". */
   readonly skipped?: readonly string[];
 }
 
@@ -176,7 +176,7 @@ export function formatVerifyText(comparisons: readonly Comparison[], meta: Verif
     out.push(`  ${c.name.padEnd(width)}${verdict}  ${shape}`);
     for (const line of assertCloseLines(c)) out.push(line === '' ? '' : `      ${line}`);
   }
-  for (const s of skipped) out.push(`  ${s.padEnd(width)}-     not in bundle`);
+  for (const s of skipped) out.push(`  ${s.padEnd(width)}-     not given`);
   const failed = comparisons.filter((c) => !c.pass).length;
   const total = comparisons.length;
   out.push(
