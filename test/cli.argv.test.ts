@@ -21,6 +21,7 @@ describe('argv -> options', () => {
       gradTargets: false,
       format: 'table',
       color: 'auto',
+      read: {},
     });
   });
   it('every flag, short and long', () => {
