@@ -6,11 +6,10 @@
  */
 import type { Io } from '../io/source.js';
 import { SourceReader } from '../io/source.js';
-import { readTensor } from '../io/read-tensor.js';
 import { parseNumber } from '../io/number.js';
 import type { VerifyOptions } from '../options.js';
 import type { Bundle, Operand } from '../inputs.js';
-import { INPUT_KEYS, bundleSpec, loadProblem } from '../inputs.js';
+import { INPUT_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../inputs.js';
 import { bceWithLogits } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { sameShape, shapeString } from '../tensor.js';
@@ -44,7 +43,7 @@ export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
   const dumped = new Map<string, Operand>();
   for (const q of QUANTITIES) {
     const value = o[q.option];
-    const op = value !== undefined ? await readExpected(reader, value, q.flag, q.name === 'loss') : fromBundle(bundle, q.name);
+    const op = value !== undefined ? await readExpected(reader, value, q, o) : fromBundle(bundle, q.name);
     if (op) dumped.set(q.name, op);
   }
   if (dumped.size === 0) {
@@ -125,14 +124,21 @@ function fromBundle(bundle: Bundle | undefined, key: string): Operand | undefine
   return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
 }
 
-/** A dumped value from a flag: a file (or '-'), or for the loss a number written on the command line. */
-async function readExpected(reader: SourceReader, value: string, flag: string, allowNumber: boolean): Promise<Operand> {
-  if (allowNumber && value !== '-') {
+/**
+ * A dumped value from a flag: a file (or '-', or file.npz:member; an archive without a member gives the
+ * member named like the quantity), or for the loss a number written on the command line.
+ */
+async function readExpected(
+  reader: SourceReader,
+  value: string,
+  flag: (typeof QUANTITIES)[number],
+  o: VerifyOptions,
+): Promise<Operand> {
+  if (flag.name === 'loss' && value !== '-') {
     const x = parseNumber(value.trim());
-    if (x !== undefined) return { tensor: { data: new Float64Array([x]), shape: [] }, where: `${flag} ${value}` };
+    if (x !== undefined) return { tensor: { data: new Float64Array([x]), shape: [] }, where: `${flag.flag} ${value}` };
   }
-  const src = await reader.read(value, flag);
-  return { tensor: await readTensor(src), where: src.name };
+  return readTensorFlag(reader, value, flag.flag, false, o.read, flag.name);
 }
 
 /** When the loss's shape is off, the usual cause is the reduction: say so (stderr), or return ''. */
