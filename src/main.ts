@@ -1,20 +1,14 @@
 /**
- * The process boundary, and the only file that touches `process`: argv, stdin/stdout/stderr, exit
- * codes, a closed pipe. Every error class maps to its exit code here, in one place.
+ * The process boundary, and the only file that touches `process`: argv, stdin/stdout/stderr, the exit
+ * code, a closed pipe. It builds the real Io and hands it to run.ts, which maps errors to exit codes.
  */
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { parseArgv } from './cli.js';
-import { BceError, ExitCode } from './errors.js';
 import type { Io } from './io/source.js';
-import { runCompute } from './commands/compute.js';
+import { isEpipe, run } from './run.js';
 
 /** Set when stdout was closed by its reader (`bce ... | head`): stop writing, exit quietly. */
 let stdoutClosed = false;
-
-function isEpipe(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
-}
 
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
@@ -77,41 +71,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (isEpipe(e)) stdoutClosed = true;
     else throw e;
   });
-  try {
-    const inv = parseArgv(argv);
-    if (inv.kind === 'exit') {
-      if (inv.stdout) process.stdout.write(inv.stdout);
-      if (inv.stderr) process.stderr.write(inv.stderr);
-      process.exitCode = inv.code;
-      return;
-    }
-    if (inv.kind === 'verify') {
-      // loaded only when used, like the table writer: bce's own start-up does not pay for it
-      const { runVerify } = await import('./commands/verify.js');
-      process.exitCode = await runVerify(inv.options, realIo());
-      return;
-    }
-    process.exitCode = await runCompute(inv.options, realIo());
-  } catch (e) {
-    if (isEpipe(e)) {
-      process.exitCode = ExitCode.ok;
-      return;
-    }
-    if (e instanceof BceError) {
-      process.stderr.write(`bce: ${e.message}\n`);
-      process.exitCode = e.exitCode;
-      return;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) && err.syscall) {
-      // an operating-system failure (disk full, permission on the output...): say it in one line
-      process.stderr.write(`bce: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^[A-Z]+: /, '')}\n`);
-      process.exitCode = ExitCode.input;
-      return;
-    }
-    process.stderr.write(`bce: internal error (a bug in bce; please report it)\n${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = ExitCode.internal;
-  }
+  process.exitCode = await run(argv, realIo());
 }
 
 await main(process.argv.slice(2));

@@ -1,0 +1,43 @@
+/**
+ * One run of bce from argv to an exit code, against an Io (main.ts passes the real process; tests pass
+ * a fake). The one place that maps every error class to its exit code and its line on stderr.
+ */
+import { parseArgv } from './cli.js';
+import { BceError, ExitCode } from './errors.js';
+import type { Io } from './io/source.js';
+import { runCompute } from './commands/compute.js';
+
+export function isEpipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const inv = parseArgv(argv);
+    if (inv.kind === 'exit') {
+      if (inv.stdout) await io.writeStdout([inv.stdout]);
+      if (inv.stderr) io.warn(inv.stderr.replace(/\n$/, ''));
+      return inv.code;
+    }
+    if (inv.kind === 'verify') {
+      // loaded only when used, like the table writer: bce's own start-up does not pay for it
+      const { runVerify } = await import('./commands/verify.js');
+      return await runVerify(inv.options, io);
+    }
+    return await runCompute(inv.options, io);
+  } catch (e) {
+    if (isEpipe(e)) return ExitCode.ok;
+    if (e instanceof BceError) {
+      io.warn(`bce: ${e.message}`);
+      return e.exitCode;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) && err.syscall) {
+      // an operating-system failure (disk full, permission on the output...): say it in one line
+      io.warn(`bce: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^[A-Z]+: /, '')}`);
+      return ExitCode.input;
+    }
+    io.warn(`bce: internal error (a bug in bce; please report it)\n${(e as Error)?.stack ?? String(e)}`);
+    return ExitCode.internal;
+  }
+}
