@@ -59,11 +59,26 @@ export interface Bundle {
   dtype?: string;
 }
 
+/** Levenshtein distance, for "did you mean" on a mistyped bundle key. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 /** Checks a parsed JSON bundle: only `allowed` keys, each of the right kind. */
 export function checkBundle(name: string, entries: Map<string, BundleValue>, allowed: readonly string[]): Bundle {
   for (const key of entries.keys()) {
     if (!allowed.includes(key)) {
-      throw new InputError(name, `unknown key ${JSON.stringify(key)} in the bundle (expected ${allowed.join(', ')})`);
+      const near = allowed.find((k) => editDistance(k, key) <= 2);
+      const hint = near ? `; did you mean "${near}"?` : ` (expected ${allowed.join(', ')})`;
+      throw new InputError(name, `unknown key ${JSON.stringify(key)} in the bundle${hint}`);
     }
   }
   const plain: Record<string, unknown> = {};

@@ -87,7 +87,8 @@ export function alignForBroadcast(s: readonly number[], target: readonly number[
   const fail = (detail: string): never => {
     throw new InputError(
       where,
-      `${name} of shape ${shapeString(s)} does not broadcast to the logits' shape ${shapeString(target)}: ${detail}`,
+      // "bundle.json: weight: weight of shape" says the name twice; the place already names it there
+      `${where?.endsWith(`: ${name}`) ? '' : `${name} of `}shape ${shapeString(s)} does not broadcast to the logits' shape ${shapeString(target)}: ${detail}`,
     );
   };
   if (s.length > target.length) {
