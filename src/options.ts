@@ -206,8 +206,8 @@ const VERIFY_EXPECTED: Record<string, string> = {
   ...EXPECTED,
   format: `one of ${VERIFY_FORMATS.join(', ')}`,
   dtype: `one of ${DTYPES.join(', ')}`,
-  rtol: 'a number >= 0',
-  atol: 'a number >= 0',
+  rtol: 'a finite number >= 0',
+  atol: 'a finite number >= 0',
 };
 
 /** Validates commander's raw option object for `bce verify`; a problem becomes a UsageError naming the flag. */

@@ -86,9 +86,9 @@ describe('bce verify: argv -> options', () => {
   it.each([
     [['--rtol', '1e-3'], 'bce: --rtol needs --atol too: give both tolerances or neither, as torch.testing.assert_close requires\n'],
     [['--atol', '1e-3'], 'bce: --atol needs --rtol too: give both tolerances or neither, as torch.testing.assert_close requires\n'],
-    [['--rtol', '-1', '--atol', '0'], 'bce: --rtol: expected a number >= 0, got "-1"\n'],
-    [['--rtol', '0x10', '--atol', '0'], 'bce: --rtol: expected a number >= 0, got "0x10"\n'],
-    [['--rtol', 'nan', '--atol', '0'], 'bce: --rtol: expected a number >= 0, got "nan"\n'],
+    [['--rtol', '-1', '--atol', '0'], 'bce: --rtol: expected a finite number >= 0, got "-1"\n'],
+    [['--rtol', '0x10', '--atol', '0'], 'bce: --rtol: expected a finite number >= 0, got "0x10"\n'],
+    [['--rtol', 'nan', '--atol', '0'], 'bce: --rtol: expected a finite number >= 0, got "nan"\n'],
     [['--json', '-f', 'table'], 'bce: --json conflicts with --format table\n'],
   ])('usage error, exit 2: verify %j', (argv, message) => {
     const e = exit('verify', ...argv);
@@ -342,6 +342,8 @@ describe('bce verify end to end: bad input exits 2, one line on stderr, nothing 
     ['--rtol without --atol', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--rtol', '1e-3'], 'bce: --rtol needs --atol too: give both tolerances or neither, as torch.testing.assert_close requires\n'],
     ['a missing expected file', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-grad', 'missing.json'], 'bce: missing.json: no such file\n'],
     ['a bundle where a tensor is expected', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-grad', 'fixtures/examples/seed.json'], 'bce: fixtures/examples/seed.json: expected a tensor (a number or nested arrays), found an object; pass a bundle as the first argument instead\n'],
+    ['an empty --expected-loss', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-loss', ''], "bce: --expected-loss: expected a file or a number, got ''\n"],
+    ['a list as --expected-loss', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-loss', '1,2'], 'bce: --expected-loss: expected one number or a file, got the list 1,2; put a tensor in a file\n'],
     ['stdin asked for twice', ['verify', '-', '--expected-grad', '-'], 'bce: stdin is asked for twice: by the bundle and by --expected-grad\n'],
   ])('%s', (_what, args, message) => {
     const r = bce(args);

@@ -7,6 +7,7 @@
 import type { Io } from '../io/source.js';
 import { SourceReader } from '../io/source.js';
 import { parseNumber } from '../io/number.js';
+import { parseList } from '../io/read-tensor.js';
 import type { VerifyOptions } from '../options.js';
 import type { Bundle, Operand } from '../inputs.js';
 import { INPUT_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../inputs.js';
@@ -18,7 +19,7 @@ import { allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } fro
 import { formatVerifyJson, formatVerifyText } from '../format/verify-report.js';
 import type { Paint } from '../format/verify-report.js';
 import { colorLevel } from '../color.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError, quote } from '../errors.js';
 
 /** The bundle keys verify accepts: the inputs, the dumped values and the dtype. */
 export const VERIFY_KEYS = [...INPUT_KEYS, 'loss', 'grad', 'grad_targets', 'dtype'] as const;
@@ -134,9 +135,14 @@ async function readExpected(
   flag: (typeof QUANTITIES)[number],
   o: VerifyOptions,
 ): Promise<Operand> {
-  if (flag.name === 'loss' && value !== '-') {
+  const isLoss = flag.name === 'loss';
+  if (value.trim() === '') throw new UsageError(`${flag.flag}: expected a file${isLoss ? ' or a number' : ''}, got ${quote(value)}`);
+  if (isLoss && value !== '-') {
     const x = parseNumber(value.trim());
     if (x !== undefined) return { tensor: { data: new Float64Array([x]), shape: [] }, where: `${flag.flag} ${value}` };
+    if (value.includes(',') && parseList(value) !== undefined) {
+      throw new UsageError(`${flag.flag}: expected one number or a file, got the list ${value}; put a tensor in a file`);
+    }
   }
   return readTensorFlag(reader, value, flag.flag, false, o.read, flag.name);
 }
