@@ -1,5 +1,6 @@
 /** The JSON reader: tensors of any rank, bundles, Python's NaN/Infinity, and exact error places. */
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns } from './helpers/fuzz.js';
 import fc from 'fast-check';
 import { parseJson } from '../src/io/json.js';
 import { InputError } from '../src/errors.js';
@@ -99,7 +100,7 @@ describe('JSON errors name the place', () => {
           expect(e).toBeInstanceOf(InputError);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns } from './helpers/fuzz.js';
 import { InputError } from '../src/errors.js';
 import { decodeFloat16 } from '../src/io/float16.js';
 import { readNpy } from '../src/io/npy.js';
@@ -208,7 +209,7 @@ describe('readNpy: fuzzing', () => {
           readsOrRefuses(withMagic ? new Uint8Array([...magic, major, 0, ...tail]) : tail);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -226,7 +227,7 @@ describe('readNpy: fuzzing', () => {
           readsOrRefuses(bytes);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns } from './helpers/fuzz.js';
 import { InputError } from '../src/errors.js';
 import { crc32, readNpz } from '../src/io/npz.js';
 import type { Tensor } from '../src/tensor.js';
@@ -125,7 +126,7 @@ describe('readNpz: fuzzing', () => {
           readsOrRefuses(withEnd ? new Uint8Array([...body, ...end, ...tail]) : body);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -147,7 +148,7 @@ describe('readNpz: fuzzing', () => {
           readsOrRefuses(bytes);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fuzzRuns } from './helpers/fuzz.js';
 import { InputError } from '../src/errors.js';
 import { decodeBfloat16 } from '../src/io/float16.js';
 import { readSafetensors } from '../src/io/safetensors.js';
@@ -138,7 +139,7 @@ describe('readSafetensors: fuzzing', () => {
         const bytes = withLength ? new Uint8Array([n & 0xff, n >> 8, 0, 0, 0, 0, 0, 0, ...body]) : body;
         readsOrRefuses(bytes);
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -158,7 +159,7 @@ describe('readSafetensors: fuzzing', () => {
           readsOrRefuses(bytes);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });
