@@ -86,7 +86,15 @@ export class CompensatedSum {
   /** Adds another partial sum (e.g. from another chunk or thread). */
   merge(other: CompensatedSum): void {
     this.add(other.s);
-    this.add(other.c);
+    if (Number.isFinite(other.s)) this.add(other.c);
+  }
+  /** the plain sum and its compensation, to continue the sum elsewhere (a loop's locals, another thread) */
+  state(): [number, number] {
+    return [this.s, this.c];
+  }
+  setState(s: number, c: number): void {
+    this.s = s;
+    this.c = c;
   }
   get value(): number {
     // Once the plain sum is non-finite the compensation is meaningless (inf - inf).
@@ -102,14 +110,55 @@ export interface ElementOutputs {
   gradTargets?: Float64Array;
   /** running sum of the element losses */
   sum?: CompensatedSum;
+  /** when given, each gradient is divided by it as it is stored (reduction 'mean' divides by numel) */
+  gradDivisor?: number;
 }
 
 const ONE: Operand = { data: new Float64Array([1]), inner: 1, block: 1 };
 
 /**
+ * The straightforward element loop: each output from the scalar functions above, the sum by
+ * CompensatedSum.add. The reference that the fast loop (bceElements) is tested against, bit for bit.
+ */
+export function bceElementsReference(
+  x: Float64Array,
+  y: Float64Array,
+  weight: Operand | undefined,
+  posWeight: Operand | undefined,
+  from: number,
+  to: number,
+  out: ElementOutputs,
+): void {
+  const w = weight ?? ONE;
+  const p = posWeight ?? ONE;
+  const { loss, grad, gradTargets, sum, gradDivisor } = out;
+  for (let i = from; i < to; i++) {
+    const wi = w.data[Math.floor(i / w.inner) % w.block];
+    const pi = p.data[Math.floor(i / p.inner) % p.block];
+    const l = bceElement(x[i], y[i], wi, pi);
+    if (loss !== undefined) loss[i - from] = l;
+    if (sum !== undefined) sum.add(l);
+    if (grad !== undefined) {
+      const g = bceGradLogit(x[i], y[i], wi, pi);
+      grad[i - from] = gradDivisor === undefined ? g : g / gradDivisor;
+    }
+    if (gradTargets !== undefined) {
+      const g = bceGradTarget(x[i], y[i], wi, pi);
+      gradTargets[i - from] = gradDivisor === undefined ? g : g / gradDivisor;
+    }
+  }
+}
+
+/**
  * The element loop over [from, to) of flat indices. Outputs are indexed from 0 at `from`, so a caller
  * may process a big tensor in chunks; weight and pos_weight are read by their broadcast plan at the
- * absolute index. Gradients are the element gradients (the caller scales them for 'mean').
+ * absolute index. Gradients are the element gradients (the caller scales them for 'mean', or passes
+ * gradDivisor). `sum` receives the element losses one by one, as CompensatedSum.add would.
+ *
+ * This is the fast form of bceElementsReference and gives the same bits: per element it evaluates
+ * e = exp(-|x|) once and derives from it every exp and log1p that the scalar functions evaluate
+ * separately (log1p(exp(-|x|)) for the loss and d/dy, e / (1 + e) and 1 / (1 + e) for both sigmoids),
+ * with the same operations in the same order; the compensated sum runs in local variables.
  */
 export function bceElements(
   x: Float64Array,
@@ -122,35 +171,173 @@ export function bceElements(
 ): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
+  // The common case (no weight, or one scalar each) gets a loop of its own: V8 keeps it lean.
+  if (w.block === 1 && p.block === 1 && out.gradTargets === undefined) {
+    elementsScalar(x, y, w.data[0], p.data[0], from, to, out);
+  } else {
+    elementsBroadcast(x, y, w, p, from, to, out);
+  }
+}
+
+/** bceElements with one weight and one pos_weight for every element, and no d/dy. */
+function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, out: ElementOutputs): void {
+  if (out.grad === undefined) lossScalar(x, y, wi, pi, from, to, out.loss, out.sum);
+  else lossGradScalar(x, y, wi, pi, from, to, out.loss, out.sum, out.grad, out.gradDivisor ?? 1);
+}
+
+/** Element losses and/or their compensated sum, one weight and one pos_weight. */
+function lossScalar(
+  x: Float64Array,
+  y: Float64Array,
+  wi: number,
+  pi: number,
+  from: number,
+  to: number,
+  loss: Float64Array | undefined,
+  sum: CompensatedSum | undefined,
+): void {
+  // the running compensated sum, in locals (CompensatedSum.add, inlined)
+  let s = 0;
+  let c = 0;
+  if (sum !== undefined) {
+    const state = sum.state();
+    s = state[0];
+    c = state[1];
+  }
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    // as bceElement, with log1p(exp(-|x|)) evaluated once
+    const l =
+      xi >= 0
+        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
+        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
+    if (loss !== undefined) loss[i - from] = l;
+    if (sum !== undefined) {
+      const t = s + l;
+      if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
+      else c += l - t + s;
+      s = t;
+    }
+  }
+  if (sum !== undefined) sum.setState(s, c);
+}
+
+/** Losses (and/or their sum) and d/dx, one weight and one pos_weight, d/dx divided by `d`. */
+function lossGradScalar(
+  x: Float64Array,
+  y: Float64Array,
+  wi: number,
+  pi: number,
+  from: number,
+  to: number,
+  loss: Float64Array | undefined,
+  sum: CompensatedSum | undefined,
+  grad: Float64Array,
+  d: number,
+): void {
+  let s = 0;
+  let c = 0;
+  if (sum !== undefined) {
+    const state = sum.state();
+    s = state[0];
+    c = state[1];
+  }
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    // e = exp(-|x|); l as bceElement; g as bceGradLogit, with sigmoid(x) and sigmoid(-x) as sigmoid() computes them
+    let l: number;
+    let g: number;
+    if (xi >= 0) {
+      // Case: x >= 0 (+0, -0, +Infinity): w * [(1 - y) x + lw log1p(e^-x)]; sigmoid(x) = 1 / (1 + e)
+      const e = Math.exp(-xi);
+      const q = 1 + e;
+      l = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
+      g = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q));
+    } else {
+      // Case: x < 0 (-Infinity; NaN falls through here): w * [-p y x + lw log1p(e^x)]; sigmoid(x) = e / (1 + e)
+      const e = Math.exp(xi);
+      const q = 1 + e;
+      l = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
+      g = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q));
+    }
+    if (loss !== undefined) loss[i - from] = l;
+    if (sum !== undefined) {
+      const t = s + l;
+      if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
+      else c += l - t + s;
+      s = t;
+    }
+    // x / 1 is x exactly, so d = 1 serves the reductions that do not divide
+    grad[i - from] = g / d;
+  }
+  if (sum !== undefined) sum.setState(s, c);
+}
+
+/** bceElements in general: weight and pos_weight read through their broadcast plans, d/dy too. */
+function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Operand, from: number, to: number, out: ElementOutputs): void {
   const wd = w.data;
   const pd = p.data;
-  let wk = from % w.inner;
-  let wj = Math.floor(from / w.inner) % w.block;
-  let pk = from % p.inner;
-  let pj = Math.floor(from / p.inner) % p.block;
+  const wInner = w.inner;
+  const wBlock = w.block;
+  const pInner = p.inner;
+  const pBlock = p.block;
+  let wk = from % wInner;
+  let wj = Math.floor(from / wInner) % wBlock;
+  let pk = from % pInner;
+  let pj = Math.floor(from / pInner) % pBlock;
   const { loss, grad, gradTargets, sum } = out;
+  const d = out.gradDivisor ?? 1;
   const needLoss = loss !== undefined || sum !== undefined;
+  let s = 0;
+  let c = 0;
+  if (sum !== undefined) {
+    const state = sum.state();
+    s = state[0];
+    c = state[1];
+  }
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
     const wi = wd[wj];
     const pi = pd[pj];
+    const pos = xi >= 0;
+    const e = Math.exp(pos ? -xi : xi);
+    const sp = needLoss || gradTargets !== undefined ? Math.log1p(e) : 0;
     if (needLoss) {
-      const l = bceElement(xi, yi, wi, pi);
+      const lw = 1 + (pi - 1) * yi;
+      const l = pos ? wi * (scaled(1 - yi, xi) + lw * sp) : wi * (scaled(-pi * yi, xi) + lw * sp);
       if (loss !== undefined) loss[i - from] = l;
-      if (sum !== undefined) sum.add(l);
+      if (sum !== undefined) {
+        const t = s + l;
+        if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
+        else c += l - t + s;
+        s = t;
+      }
     }
-    if (grad !== undefined) grad[i - from] = bceGradLogit(xi, yi, wi, pi);
-    if (gradTargets !== undefined) gradTargets[i - from] = bceGradTarget(xi, yi, wi, pi);
-    if (++wk === w.inner) {
+    if (grad !== undefined) {
+      const q = 1 + e;
+      const g = wi * ((1 - yi) * (pos ? 1 / q : e / q) - pi * yi * (pos ? e / q : 1 / q));
+      grad[i - from] = g / d;
+    }
+    if (gradTargets !== undefined) {
+      // as bceGradTarget: x >= 0: w * (-x + (p - 1) log1p(e^-x)); x < 0: w * (-p x + (p - 1) log1p(e^x))
+      const g = pos ? wi * (-xi + (pi - 1) * sp) : wi * (scaled(-pi, xi) + (pi - 1) * sp);
+      gradTargets[i - from] = g / d;
+    }
+    if (++wk === wInner) {
       wk = 0;
-      if (++wj === w.block) wj = 0;
+      if (++wj === wBlock) wj = 0;
     }
-    if (++pk === p.inner) {
+    if (++pk === pInner) {
       pk = 0;
-      if (++pj === p.block) pj = 0;
+      if (++pj === pBlock) pj = 0;
     }
   }
+  if (sum !== undefined) sum.setState(s, c);
 }
 
 export interface BceOptions {
@@ -182,41 +369,106 @@ export function checkTargets(logits: Tensor, targets: Tensor, where?: string): v
   }
 }
 
-/** Divides every element by n in place (PyTorch divides the mean's gradient, it does not multiply by 1/n). */
-function divideInPlace(a: Float64Array, n: number): void {
-  for (let i = 0; i < a.length; i++) a[i] /= n;
+/**
+ * The reduction is deterministic whatever the number of threads: the elements are cut into chunks of
+ * SUM_CHUNK, each chunk's losses are summed by its own compensated sum, and the chunks' partial sums
+ * are merged in order. A thread computes whole chunks, so one thread or several give the same bits.
+ */
+export const SUM_CHUNK = 1 << 16;
+
+/**
+ * One loss computation laid out in flat arrays, so that any range of chunks can be computed on any
+ * thread (a worker receives it as structured-cloned data, with the big arrays in shared memory).
+ */
+export interface BcePlan {
+  reduction: Reduction;
+  shape: readonly number[];
+  n: number;
+  x: Float64Array;
+  y: Float64Array;
+  weight?: Operand;
+  posWeight?: Operand;
+  /** element losses (reduction 'none') */
+  loss?: Float64Array;
+  grad?: Float64Array;
+  gradTargets?: Float64Array;
+  /** for 'mean' and 'sum': the plain sum and the compensation of each chunk, 2 per chunk */
+  partials?: Float64Array;
+}
+
+/**
+ * Checks the shapes and lays out the outputs. `alloc` makes every output array (tests and the
+ * parallel path pass one backed by shared memory).
+ */
+export function planBce(
+  logits: Tensor,
+  targets: Tensor,
+  options: BceOptions = {},
+  alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+): BcePlan {
+  const reduction = options.reduction ?? 'mean';
+  checkTargets(logits, targets);
+  const shape = logits.shape;
+  const n = numel(shape);
+  const plan: BcePlan = { reduction, shape: [...shape], n, x: logits.data, y: targets.data };
+  if (options.weight) plan.weight = broadcastTo(options.weight, shape, 'weight');
+  if (options.posWeight) plan.posWeight = broadcastTo(options.posWeight, shape, 'pos_weight');
+  if (reduction === 'none') plan.loss = alloc(n);
+  else plan.partials = alloc(2 * Math.ceil(n / SUM_CHUNK));
+  if (options.grad) plan.grad = alloc(n);
+  if (options.gradTargets) plan.gradTargets = alloc(n);
+  return plan;
+}
+
+/** Computes the elements [from, to) of a plan; `from` must be a multiple of SUM_CHUNK. */
+export function runBcePlan(plan: BcePlan, from: number, to: number): void {
+  const { x, y, weight, posWeight, loss, grad, gradTargets, partials } = plan;
+  const gradDivisor = plan.reduction === 'mean' ? plan.n : undefined;
+  for (let lo = from; lo < to; lo += SUM_CHUNK) {
+    const hi = Math.min(lo + SUM_CHUNK, to);
+    const out: ElementOutputs = { gradDivisor };
+    if (loss) out.loss = loss.subarray(lo, hi);
+    if (grad) out.grad = grad.subarray(lo, hi);
+    if (gradTargets) out.gradTargets = gradTargets.subarray(lo, hi);
+    if (partials) out.sum = new CompensatedSum();
+    bceElements(x, y, weight, posWeight, lo, hi, out);
+    if (partials && out.sum) {
+      const k = 2 * Math.floor(lo / SUM_CHUNK);
+      const [sum, compensation] = out.sum.state();
+      partials[k] = sum;
+      // once a sum is non-finite its compensation is meaningless (inf - inf), as in CompensatedSum.value
+      partials[k + 1] = Number.isFinite(sum) ? compensation : 0;
+    }
+  }
+}
+
+/** Merges the chunks' partial sums in order and returns the result. */
+export function finishBce(plan: BcePlan): BceResult {
+  let loss: number | Float64Array;
+  if (plan.loss) loss = plan.loss;
+  else {
+    const total = new CompensatedSum();
+    const partials = plan.partials as Float64Array;
+    for (let k = 0; k < partials.length; k += 2) {
+      total.add(partials[k]);
+      total.add(partials[k + 1]);
+    }
+    // Empty input: mean is 0 / 0 = NaN, sum is 0, as in PyTorch.
+    loss = plan.reduction === 'mean' ? total.value / plan.n : total.value;
+  }
+  const result: BceResult = { reduction: plan.reduction, shape: plan.shape, loss };
+  if (plan.grad) result.grad = plan.grad;
+  if (plan.gradTargets) result.gradTargets = plan.gradTargets;
+  return result;
 }
 
 /**
  * torch.nn.functional.binary_cross_entropy_with_logits, accurately.
  * Throws InputError when the targets' shape differs or weight / pos_weight do not broadcast.
+ * (bceWithLogitsParallel in parallel.ts gives the same bits using worker threads.)
  */
 export function bceWithLogits(logits: Tensor, targets: Tensor, options: BceOptions = {}): BceResult {
-  const reduction = options.reduction ?? 'mean';
-  checkTargets(logits, targets);
-  const shape = logits.shape;
-  const n = numel(shape);
-  const weight = options.weight ? broadcastTo(options.weight, shape, 'weight') : undefined;
-  const posWeight = options.posWeight ? broadcastTo(options.posWeight, shape, 'pos_weight') : undefined;
-  const out: ElementOutputs = {};
-  if (reduction === 'none') out.loss = new Float64Array(n);
-  else out.sum = new CompensatedSum();
-  if (options.grad) out.grad = new Float64Array(n);
-  if (options.gradTargets) out.gradTargets = new Float64Array(n);
-  bceElements(logits.data, targets.data, weight, posWeight, 0, n, out);
-  let loss: number | Float64Array;
-  if (reduction === 'none') loss = out.loss as Float64Array;
-  else {
-    const total = (out.sum as CompensatedSum).value;
-    // Empty input: mean is 0 / 0 = NaN, sum is 0, as in PyTorch.
-    loss = reduction === 'mean' ? total / n : total;
-    if (reduction === 'mean') {
-      if (out.grad) divideInPlace(out.grad, n);
-      if (out.gradTargets) divideInPlace(out.gradTargets, n);
-    }
-  }
-  const result: BceResult = { reduction, shape: [...shape], loss };
-  if (out.grad) result.grad = out.grad;
-  if (out.gradTargets) result.gradTargets = out.gradTargets;
-  return result;
+  const plan = planBce(logits, targets, options);
+  runBcePlan(plan, 0, plan.n);
+  return finishBce(plan);
 }
