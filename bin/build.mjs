@@ -8,15 +8,26 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const out = `dist.tmp-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 
-const common = {
+const base = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __BCE_VERSION__: JSON.stringify(pkg.version) },
+};
+
+// The kernel's worker thread (src/kernel-worker.ts), bundled into a string that src/parallel.ts starts
+// with `new Worker(source, { eval: true })`: no extra file to locate at run time.
+const worker = await build({ ...base, entryPoints: ['src/kernel-worker.ts'], format: 'cjs', minify: true, write: false });
+
+const common = {
+  ...base,
+  format: 'esm',
+  define: {
+    __BCE_VERSION__: JSON.stringify(pkg.version),
+    __BCE_KERNEL_WORKER__: JSON.stringify(worker.outputFiles[0].text),
+  },
 };
 
 // The CLI: entry chunk cli.js, with rarely needed modules (csv-parse, chalk, the table writer) split off

@@ -6,6 +6,8 @@
  */
 export { bceWithLogits, bceElement, bceGradLogit, bceGradTarget, bceElements, checkTargets, sigmoid, logSigmoid, CompensatedSum } from './kernel.js';
 export type { BceOptions, BceResult, Reduction, ElementOutputs } from './kernel.js';
+export { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS } from './parallel.js';
+export type { ParallelOptions } from './parallel.js';
 export { tensor, numel, broadcastTo, alignForBroadcast, shapeString, torchSize } from './tensor.js';
 export type { Tensor, Operand } from './tensor.js';
 export { resolveReduction } from './options.js';
