@@ -2,9 +2,12 @@
  * commander wiring: declares the commands and options, help with examples, and turns argv into a plain
  * Invocation. Nothing here touches the process: help, version and usage errors come back as text.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { COLOR_MODES, FORMATS, REDUCTION_NAMES, VERIFY_FORMATS, parseComputeOptions, parseVerifyOptions } from './options.js';
-import type { ComputeOptions, VerifyOptions } from './options.js';
+import type { ComputeOptions, ExplainOptions, VerifyOptions } from './options.js';
+import { parseExplainOptions } from './options.js';
+import { SHELLS } from './completion.js';
+import type { CompletionCommand, CompletionSpec, Shell } from './completion.js';
 import { DTYPES } from './verify.js';
 import { TENSOR_FORMATS } from './io/read-tensor.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -15,6 +18,9 @@ export const VERSION = typeof __BCE_VERSION__ === 'string' ? __BCE_VERSION__ : '
 export type Invocation =
   | { kind: 'compute'; options: ComputeOptions }
   | { kind: 'verify'; options: VerifyOptions }
+  | { kind: 'explain'; options: ExplainOptions }
+  /** print a completion script for `shell`, written from `spec` */
+  | { kind: 'completion'; shell: Shell; spec: CompletionSpec }
   /** help or version was shown, or commander rejected the command line: print and exit */
   | { kind: 'exit'; code: number; stdout: string; stderr: string };
 
@@ -25,6 +31,11 @@ Examples:
   $ bce -l logits.csv -t targets.csv -p 3,1,1 --json     pos_weight per class, JSON out
   $ bce -l logits.json -t targets.json -w weight.json -r none -f csv -o loss.csv
   $ python dump.py | bce --json                          a bundle on stdin
+  $ bce run.json --per-class                             which class contributes most to the loss
+  $ bce run.json --hist-log                              how the element losses spread, in decades
+  $ bce run.json --step 0.1                              the loss before and after one SGD step
+  $ bce explain fixtures/examples/seed.json              the loss taken apart, step by step
+  $ eval "$(bce completion bash)"                        tab completion (also zsh, fish)
 
 A bundle is a JSON object {"logits": ..., "targets": ..., "weight"?: ..., "pos_weight"?: ...,
 "reduction"?: ...}; flags override its fields. A tensor is a number or nested arrays (JSON), or a
@@ -64,7 +75,13 @@ function addComputeOptions(cmd: Command): Command {
         .choices(COLOR_MODES)
         .default('auto'),
     )
-    .option('-o, --output <file>', 'write the result to this file atomically instead of stdout');
+    .option('-o, --output <file>', 'write the result to this file atomically instead of stdout')
+    .option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss')
+    .option('--hist', 'a histogram of the element losses (linear bins)')
+    .option('--hist-log', 'the histogram with logarithmic bins, for losses spanning decades')
+    .option('--bins <n>', 'exactly n histogram bins (1-200; default: about log2(n) + 1, on round edges)')
+    .option('--step <lr>', "one gradient-descent step on the logits, x - lr * grad: prints the loss before and after")
+    .option('--label-smoothing <eps>', "smooth the targets first, y' = y (1 - eps) + eps / 2, as Keras does (0 <= eps <= 1)");
 }
 
 const VERIFY_EXAMPLES = `
@@ -123,6 +140,81 @@ function addVerifyCommand(program: Command, result: { invocation?: Invocation })
     });
 }
 
+/** Refuses bce's own options given before a subcommand's name: they would be silently dropped. */
+function refuseEarlyOptions(program: Command, name: string): void {
+  const early = program.options.find((opt) => program.getOptionValueSource(opt.attributeName()) === 'cli');
+  if (early) throw new UsageError(`${early.long ?? early.flags} goes after ${name}: bce ${name} [options]`);
+}
+
+const EXPLAIN_EXAMPLES = `
+Examples:
+  $ bce explain fixtures/examples/seed.json              the tutorial's example, step by step
+  $ bce explain run.json -p 3,1,1 --rows 1               what pos_weight does to the first row
+  $ bce explain -l logits.csv -t targets.csv --size-average false
+
+It shows, for the first rows of the input: x, y and sigmoid(x); the log terms, the pos_weight factor and
+the weight; the element loss and its gradient. Then the reductions over every element, and what each
+parameter does, including how PyTorch's legacy size_average / reduce flags map to a reduction.`;
+
+/** \`bce explain\`: the loss of an input taken apart, step by step. */
+function addExplainCommand(program: Command, result: { invocation?: Invocation }): void {
+  const cmd = program
+    .command('explain')
+    .description('walk through the loss of an input step by step: sigmoid, log terms, pos_weight, weight, gradient, reduction')
+    .usage('[bundle] [options]')
+    .helpOption('-h, --help', 'show this help')
+    .argument('[bundle]', "a JSON bundle file; '-' or piped stdin when no --logits is given")
+    .showHelpAfterError('(run bce explain --help for usage)')
+    .allowExcessArguments(false);
+  addInputOptions(cmd)
+    .option('--label-smoothing <eps>', "smooth the targets first, y' = y (1 - eps) + eps / 2 (0 <= eps <= 1)")
+    .option('--rows <n>', 'rows of the last dimension to walk through (1-100, default 2); the reduction uses every row')
+    .option('--precision <digits>', 'significant digits of the numbers shown (1-17, default 6)')
+    .addOption(
+      new Option('--color <when>', 'colour; auto = only on a terminal and never when NO_COLOR is set').choices(COLOR_MODES).default('auto'),
+    )
+    .addHelpText('after', EXPLAIN_EXAMPLES)
+    .action((bundle: string | undefined, raw: Record<string, unknown>) => {
+      refuseEarlyOptions(program, 'explain');
+      result.invocation = { kind: 'explain', options: parseExplainOptions(raw, bundle) };
+    });
+}
+
+/** What the completion scripts need to know of a command, read from commander. */
+function describeCommand(cmd: Command, argChoices?: readonly string[]): CompletionCommand {
+  return {
+    name: cmd.name(),
+    description: cmd.description(),
+    options: cmd.options.map((o) => ({
+      flags: [o.short, o.long].filter((f): f is string => typeof f === 'string'),
+      description: o.description,
+      takesValue: o.required || o.optional,
+      ...(o.argChoices ? { choices: o.argChoices } : {}),
+    })),
+    ...(argChoices ? { argChoices } : {}),
+  };
+}
+
+/** \`bce completion bash|zsh|fish\`: prints a completion script written from the commands declared here. */
+function addCompletionCommand(program: Command, result: { invocation?: Invocation }): void {
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(bce completion bash)", source <(bce completion zsh), bce completion fish | source')
+    .usage('bash|zsh|fish')
+    .helpOption('-h, --help', 'show this help')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .showHelpAfterError('(run bce completion --help for usage)')
+    .allowExcessArguments(false)
+    .action((shell: Shell) => {
+      refuseEarlyOptions(program, 'completion');
+      const spec: CompletionSpec = {
+        program: describeCommand(program),
+        commands: program.commands.map((c) => describeCommand(c, c.name() === 'completion' ? SHELLS : undefined)),
+      };
+      result.invocation = { kind: 'completion', shell, spec };
+    });
+}
+
 /** Builds the program. `onCompute` receives the validated options. */
 function buildProgram(out: { stdout: string; stderr: string }, result: { invocation?: Invocation }): Command {
   const program = new Command('bce');
@@ -153,6 +245,8 @@ function buildProgram(out: { stdout: string; stderr: string }, result: { invocat
   // bce's own options stop at the subcommand, so `bce verify -l x` gives -l to verify
   program.enablePositionalOptions();
   addVerifyCommand(program, result);
+  addExplainCommand(program, result);
+  addCompletionCommand(program, result);
   return program;
 }
 

@@ -5,7 +5,8 @@
 import * as z from 'zod/mini';
 import { InputError, UsageError } from './errors.js';
 import type { Tensor } from './tensor.js';
-import { alignForBroadcast, sameShape, torchSize } from './tensor.js';
+import { sameShape, torchSize } from './tensor.js';
+import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
 import type { Io, SourceBytes } from './io/source.js';
 import { SourceReader, STDIN_NAME } from './io/source.js';
 import { detectFormat, parseList, readArchiveBundle, readJsonDocument, readTensor, splitMember } from './io/read-tensor.js';
@@ -240,11 +241,12 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   if (!sameShape(targets.tensor.shape, shape)) {
     throw new InputError(
       targets.where,
-      `Target size (${torchSize(targets.tensor.shape)}) must be the same as input size (${torchSize(shape)})`,
+      `Target size (${torchSize(targets.tensor.shape)}) must be the same as input size (${torchSize(shape)})` +
+        hintLine(targetShapeHint(targets.tensor.shape, shape)),
     );
   }
-  if (weight) alignForBroadcast(weight.tensor.shape, shape, 'weight', weight.where);
-  if (posWeight) alignForBroadcast(posWeight.tensor.shape, shape, 'pos_weight', posWeight.where);
+  if (weight) checkOperandShape('weight', weight.tensor.shape, shape, weight.where);
+  if (posWeight) checkOperandShape('pos_weight', posWeight.tensor.shape, shape, posWeight.where);
 
   // Any reduction flag overrides all of the bundle's reduction fields together.
   const byFlag = flags.reduction !== undefined || flags.sizeAverage !== undefined || flags.reduce !== undefined;

@@ -14,7 +14,7 @@ import type { Dtype } from './verify.js';
 export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 /** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */
 export const REDUCTION_NAMES = ['none', 'mean', 'sum', 'elementwise_mean'] as const;
-export const FORMATS = ['table', 'json', 'csv'] as const;
+export const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
 export const COLOR_MODES = ['auto', 'always', 'never'] as const;
 export type Format = (typeof FORMATS)[number];
 export type ColorMode = (typeof COLOR_MODES)[number];
@@ -74,6 +74,22 @@ function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOp
   };
 }
 
+/** A number in bce's strict grammar, checked by `ok`. */
+const numberText = (ok: (x: number) => boolean) =>
+  z.pipe(
+    z.string().check(z.refine((s: string) => parseNumber(s) !== undefined && ok(parseNumber(s) as number))),
+    z.transform((s: string) => parseNumber(s) as number),
+  );
+/** --step: a learning rate, finite and > 0. */
+const learningRateText = numberText((x) => Number.isFinite(x) && x > 0);
+/** --label-smoothing: eps in [0, 1]. */
+const smoothingText = numberText((x) => x >= 0 && x <= 1);
+/** --bins: 1 to 200 bins. */
+const binsText = z.pipe(
+  z.string().check(z.regex(/^\d+$/)),
+  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(200))),
+);
+
 /** The compute command's options as commander hands them over (strings and booleans). */
 export const computeOptionsSchema = z.object({
   ...inputOptionsShape,
@@ -84,6 +100,12 @@ export const computeOptionsSchema = z.object({
   precision: z.optional(precisionText),
   color: z.optional(z.enum(COLOR_MODES)),
   output: z.optional(z.string()),
+  perClass: z.optional(z.boolean()),
+  hist: z.optional(z.boolean()),
+  histLog: z.optional(z.boolean()),
+  bins: z.optional(binsText),
+  step: z.optional(learningRateText),
+  labelSmoothing: z.optional(smoothingText),
 });
 
 export interface ComputeOptions extends InputOptions {
@@ -93,6 +115,16 @@ export interface ComputeOptions extends InputOptions {
   precision?: number;
   color: ColorMode;
   output?: string;
+  /** --per-class: the breakdown per class (the last dimension) */
+  perClass?: boolean;
+  /** --hist / --hist-log: a histogram of the element losses, linear or logarithmic bins */
+  hist?: 'linear' | 'log';
+  /** --bins: exactly this many histogram bins */
+  bins?: number;
+  /** --step: the learning rate of one gradient-descent step on the logits */
+  step?: number;
+  /** --label-smoothing: y' = y (1 - eps) + eps / 2 */
+  labelSmoothing?: number;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -108,6 +140,9 @@ const FLAG_OF: Record<string, string> = {
   precision: '--precision',
   color: '--color',
   output: '--output',
+  bins: '--bins',
+  step: '--step',
+  labelSmoothing: '--label-smoothing',
 };
 
 const EXPECTED: Record<string, string> = {
@@ -118,6 +153,9 @@ const EXPECTED: Record<string, string> = {
   format: `one of ${FORMATS.join(', ')}`,
   precision: 'a whole number of significant digits from 1 to 17',
   color: `one of ${COLOR_MODES.join(', ')}`,
+  bins: 'a whole number of bins from 1 to 200',
+  step: 'a learning rate, a number > 0',
+  labelSmoothing: 'a number from 0 to 1',
 };
 
 /** Validates commander's raw option object; a problem becomes a UsageError naming the flag. */
@@ -136,6 +174,18 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     if (o.format !== undefined && o.format !== 'json') throw new UsageError(`--json conflicts with --format ${o.format}`);
     format = 'json';
   }
+  const views = [
+    ['--per-class', o.perClass],
+    ['--hist', o.hist],
+    ['--hist-log', o.histLog],
+    ['--step', o.step !== undefined],
+  ] as const;
+  for (const [flag, on] of views) {
+    if (on && format !== 'table' && format !== 'json') {
+      throw new UsageError(`${flag} shows in the table or json format, not ${format}`);
+    }
+  }
+  if (o.bins !== undefined && !o.hist && !o.histLog) throw new UsageError('--bins needs --hist or --hist-log');
   return {
     ...inputOptionsOf(o, bundle),
     grad: o.grad ?? false,
@@ -144,6 +194,44 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     precision: o.precision,
     color: o.color ?? 'auto',
     output: o.output,
+    perClass: o.perClass,
+    hist: o.histLog ? 'log' : o.hist ? 'linear' : undefined,
+    bins: o.bins,
+    step: o.step,
+    labelSmoothing: o.labelSmoothing,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// bce explain
+// ------------------------------------------------------------------------------------------------
+
+export interface ExplainOptions extends InputOptions {
+  labelSmoothing?: number;
+  /** rows of the last dimension to walk through */
+  rows: number;
+  precision?: number;
+  color: ColorMode;
+}
+
+const rowsText = z.pipe(
+  z.string().check(z.regex(/^\d+$/)),
+  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(100))),
+);
+
+/** bce explain's options: the inputs, --label-smoothing, --rows, --precision and --color. */
+export function parseExplainOptions(raw: Record<string, unknown>, bundle?: string): ExplainOptions {
+  const { rows, ...rest } = raw;
+  const r = rowsText.safeParse(rows ?? '2');
+  if (!r.success) throw new UsageError(`--rows: expected a whole number of rows from 1 to 100, got ${JSON.stringify(rows)}`);
+  const c = parseComputeOptions(rest, bundle);
+  const { bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read } = c;
+  return {
+    ...{ bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read },
+    labelSmoothing: c.labelSmoothing,
+    rows: r.data,
+    precision: c.precision,
+    color: c.color,
   };
 }
 

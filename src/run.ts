@@ -24,6 +24,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const { runVerify } = await import('./commands/verify.js');
       return await runVerify(inv.options, io);
     }
+    if (inv.kind === 'explain') {
+      const { runExplain } = await import('./commands/explain.js');
+      return await runExplain(inv.options, io);
+    }
+    if (inv.kind === 'completion') {
+      const { completionScript } = await import('./completion.js');
+      await io.writeStdout([completionScript(inv.shell, inv.spec)]);
+      return ExitCode.ok;
+    }
     return await runCompute(inv.options, io);
   } catch (e) {
     if (isEpipe(e)) return ExitCode.ok;

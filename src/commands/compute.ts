@@ -10,24 +10,40 @@ import { formatCsv } from '../format/csv.js';
 import { colorLevel } from '../color.js';
 import { ExitCode } from '../errors.js';
 
+/** The flags that need ./views.js (kept here so a plain run does not load it). */
+function wantsViews(o: ComputeOptions): boolean {
+  return Boolean(o.perClass || o.hist || o.step !== undefined || o.format === 'ndjson');
+}
+
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   const problem = await loadProblem(o, io, BUNDLE_KEYS);
   for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
-  const result = bceWithLogits(problem.logits.tensor, problem.targets.tensor, {
+  // --label-smoothing: the loss runs on y' = y (1 - eps) + eps / 2
+  const targets =
+    o.labelSmoothing !== undefined
+      ? (await import('../step.js')).smoothTargets(problem.targets.tensor, o.labelSmoothing)
+      : problem.targets.tensor;
+  const result = bceWithLogits(problem.logits.tensor, targets, {
     weight: problem.weight?.tensor,
     posWeight: problem.posWeight?.tensor,
     reduction: problem.reduction,
     grad: o.grad,
     gradTargets: o.gradTargets,
   });
+  // --per-class, --hist, --step and ndjson need more numbers: computed by a module loaded only then
+  const views = wantsViews(o) ? (await import('./views.js')).computeViews(o, problem, targets, result) : {};
+  const extras = { labelSmoothing: o.labelSmoothing, ...views };
   let chunks: Iterable<string>;
-  if (o.format === 'json') chunks = formatJson(result);
+  if (o.format === 'json') chunks = formatJson(result, extras);
   else if (o.format === 'csv') chunks = formatCsv(result, o.precision);
-  else {
+  else if (o.format === 'ndjson') {
+    const { formatNdjson } = await import('../format/ndjson.js');
+    chunks = formatNdjson({ shape: result.shape, loss: views.elementLoss as Float64Array, grad: result.grad, gradTargets: result.gradTargets });
+  } else {
     const level = o.output !== undefined ? (o.color === 'always' ? 1 : 0) : colorLevel(o.color, io.env, io.stdoutIsTTY);
     const { formatTable } = await import('../format/table.js');
     const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
-    chunks = [formatTable(result, { precision: o.precision, chalk })];
+    chunks = [formatTable(result, { precision: o.precision, chalk, ...extras })];
   }
   if (o.output !== undefined) await io.writeFileAtomic(o.output, chunks);
   else await io.writeStdout(chunks);

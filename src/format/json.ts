@@ -3,6 +3,8 @@
  * {"reduction": "mean", "shape": [2, 3], "loss": 0.51..., "grad": [[...]], "grad_targets": [[...]]}
  */
 import type { BceResult } from '../kernel.js';
+import type { Histogram, PerClass, ValueRange } from '../stats.js';
+import type { StepResult } from '../step.js';
 import { jsonNumber } from './number.js';
 
 const CHUNK = 1 << 16;
@@ -64,8 +66,17 @@ function nestEmpty(shape: readonly number[]): string {
   return build(0);
 }
 
-export function* formatJson(r: BceResult): Generator<string> {
-  yield `{"reduction": "${r.reduction}", "shape": [${r.shape.join(', ')}], "loss": `;
+/** What a run adds to the JSON document besides the result; each field appears only when asked for. */
+export interface JsonExtras {
+  labelSmoothing?: number;
+  perClass?: PerClass;
+  histogram?: Histogram;
+  step?: StepResult;
+}
+
+export function* formatJson(r: BceResult, extras: JsonExtras = {}): Generator<string> {
+  const smoothing = extras.labelSmoothing !== undefined ? `, "label_smoothing": ${jsonNumber(extras.labelSmoothing)}` : '';
+  yield `{"reduction": "${r.reduction}"${smoothing}, "shape": [${r.shape.join(', ')}], "loss": `;
   if (typeof r.loss === 'number') yield jsonNumber(r.loss);
   else yield* nestedJson(r.loss, r.shape);
   if (r.grad) {
@@ -76,5 +87,34 @@ export function* formatJson(r: BceResult): Generator<string> {
     yield ', "grad_targets": ';
     yield* nestedJson(r.gradTargets, r.shape);
   }
+  if (extras.perClass) yield `, "per_class": ${perClassJson(extras.perClass)}`;
+  if (extras.histogram) yield `, "histogram": ${histogramJson(extras.histogram)}`;
+  if (extras.step) {
+    const s = extras.step;
+    yield `, "step": {"lr": ${jsonNumber(s.lr)}, "objective": "${s.objective}", "initial_loss": ${jsonNumber(s.initialLoss)}, "updated_loss": ${jsonNumber(s.updatedLoss)}, "updated_logits": `;
+    yield* nestedJson(s.updatedLogits.data, s.updatedLogits.shape);
+    yield '}';
+  }
   yield '}\n';
+}
+
+const list = (xs: readonly number[]) => `[${xs.map(jsonNumber).join(', ')}]`;
+const range = (r: ValueRange) => (r.min === r.max ? jsonNumber(r.min) : `{"min": ${jsonNumber(r.min)}, "max": ${jsonNumber(r.max)}}`);
+
+/** [{"class": 0, "mean_loss": ..., "sum_loss": ..., "share": ..., "positives": ..., "negatives": ..., "pos_weight": ..., "weight": ...}, ...] */
+function perClassJson(s: PerClass): string {
+  const rows = s.classes.map(
+    (c) =>
+      `{"class": ${c.index}, "mean_loss": ${jsonNumber(c.meanLoss)}, "sum_loss": ${jsonNumber(c.sumLoss)}, "share": ${jsonNumber(c.share)}, ` +
+      `"positives": ${c.positives}, "negatives": ${c.negatives}, "pos_weight": ${range(c.posWeight)}, "weight": ${range(c.weight)}}`,
+  );
+  return `[${rows.join(', ')}]`;
+}
+
+/** {"scale": "linear", "edges": [...], "counts": [...], "non_positive"?: k, "nan"?: k, "inf"?: k, "-inf"?: k} */
+function histogramJson(h: Histogram): string {
+  let out = `{"scale": "${h.scale}", "edges": ${list(h.edges)}, "counts": [${h.counts.join(', ')}]`;
+  if (h.scale === 'log') out += `, "non_positive": ${h.nonPositive}`;
+  out += `, "nan": ${h.nan}, "inf": ${h.posInf}, "-inf": ${h.negInf}}`;
+  return out;
 }
