@@ -10,6 +10,7 @@ import { SHELLS } from './completion.js';
 import type { CompletionCommand, CompletionSpec, Shell } from './completion.js';
 import { DTYPES } from './verify.js';
 import { TENSOR_FORMATS } from './io/read-tensor.js';
+import { CSV_ENGINES } from './io/csv-dialect.js';
 import { ExitCode, UsageError } from './errors.js';
 
 declare const __BCE_VERSION__: string | undefined;
@@ -60,6 +61,14 @@ function addInputOptions(cmd: Command): Command {
       new Option('--input-format <fmt>', 'read every input as this format instead of going by extension and content').choices(
         TENSOR_FORMATS,
       ),
+    )
+    .option('--header', "CSV: the first row is a header (default: a header when none of its cells is a number)")
+    .option('--no-header', 'CSV: the first row is data')
+    .option('--delimiter <c>', "CSV: ',' ';' tab space (one space) or whitespace (runs of spaces and tabs); default: sniffed")
+    .addOption(
+      new Option('--csv-engine <e>', 'CSV reader: auto (fast scanner, csv-parse for what it does not handle), fast, csv-parse').choices(
+        CSV_ENGINES,
+      ),
     );
 }
 
@@ -76,6 +85,7 @@ function addComputeOptions(cmd: Command): Command {
         .default('auto'),
     )
     .option('-o, --output <file>', 'write the result to this file atomically instead of stdout')
+    .option('-q, --quiet', 'no warnings and no progress bar on stderr (errors still go there)')
     .option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss')
     .option('--hist', 'a histogram of the element losses (linear bins)')
     .option('--hist-log', 'the histogram with logarithmic bins, for losses spanning decades')

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import type { Reduction } from './kernel.js';
 import { TENSOR_FORMATS } from './io/read-tensor.js';
 import type { ReadOptions } from './io/read-tensor.js';
+import { CSV_ENGINES, delimiterOf } from './io/csv-dialect.js';
 import { parseNumber } from './io/number.js';
 import { DTYPES, resolveTolerances } from './verify.js';
 import type { Dtype } from './verify.js';
@@ -41,6 +42,9 @@ const inputOptionsShape = {
   sizeAverage: z.optional(boolText),
   reduce: z.optional(boolText),
   inputFormat: z.optional(z.enum(TENSOR_FORMATS)),
+  header: z.optional(z.boolean()),
+  delimiter: z.optional(z.pipe(z.string().check(z.refine((s: string) => delimiterOf(s) !== undefined)), z.transform((s: string) => delimiterOf(s) as string))),
+  csvEngine: z.optional(z.enum(CSV_ENGINES)),
 };
 
 /** The input fields of validated options, shared by bce and bce verify. */
@@ -59,6 +63,15 @@ export interface InputOptions {
 
 type RawInputOptions = { [K in keyof typeof inputOptionsShape]?: z.infer<(typeof inputOptionsShape)[K]> };
 
+/** How files are read: only the settings given, so that the defaults stay visible as absent. */
+function readOptionsOf(o: RawInputOptions): ReadOptions {
+  const read: ReadOptions = { inputFormat: o.inputFormat };
+  if (o.header !== undefined || o.delimiter !== undefined || o.csvEngine !== undefined) {
+    read.csv = { header: o.header, delimiter: o.delimiter, engine: o.csvEngine };
+  }
+  return read;
+}
+
 /** The validated input fields out of a parsed option object. */
 function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOptions {
   return {
@@ -70,7 +83,7 @@ function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOp
     reduction: o.reduction,
     sizeAverage: o.sizeAverage,
     reduce: o.reduce,
-    read: { inputFormat: o.inputFormat },
+    read: readOptionsOf(o),
   };
 }
 
@@ -106,6 +119,7 @@ export const computeOptionsSchema = z.object({
   bins: z.optional(binsText),
   step: z.optional(learningRateText),
   labelSmoothing: z.optional(smoothingText),
+  quiet: z.optional(z.boolean()),
 });
 
 export interface ComputeOptions extends InputOptions {
@@ -125,10 +139,15 @@ export interface ComputeOptions extends InputOptions {
   step?: number;
   /** --label-smoothing: y' = y (1 - eps) + eps / 2 */
   labelSmoothing?: number;
+  /** -q, --quiet: no warnings and no progress bar on stderr */
+  quiet?: boolean;
 }
 
 const FLAG_OF: Record<string, string> = {
   inputFormat: '--input-format',
+  header: '--header',
+  delimiter: '--delimiter',
+  csvEngine: '--csv-engine',
   logits: '--logits',
   targets: '--targets',
   weight: '--weight',
@@ -147,6 +166,8 @@ const FLAG_OF: Record<string, string> = {
 
 const EXPECTED: Record<string, string> = {
   inputFormat: `one of ${TENSOR_FORMATS.join(', ')}`,
+  delimiter: "one of ',' ';' tab space whitespace",
+  csvEngine: `one of ${CSV_ENGINES.join(', ')}`,
   reduction: `one of ${REDUCTION_NAMES.join(', ')}`,
   sizeAverage: 'true or false',
   reduce: 'true or false',
@@ -199,6 +220,7 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     bins: o.bins,
     step: o.step,
     labelSmoothing: o.labelSmoothing,
+    quiet: o.quiet,
   };
 }
 

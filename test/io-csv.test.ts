@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseCsv } from '../src/io/csv.js';
 import { InputError } from '../src/errors.js';
+import type { CsvOptions } from '../src/io/csv-dialect.js';
+import { delimiterOf } from '../src/io/csv-dialect.js';
 
-const read = (text: string) => {
-  const t = parseCsv(text, 'x.csv');
+const read = (text: string, options: CsvOptions = {}) => {
+  const t = parseCsv(text, 'x.csv', options);
   return { shape: t.shape, data: [...t.data] };
 };
 const errorOf = (text: string) => {
@@ -31,6 +33,10 @@ describe('CSV matrices', () => {
     ['.5,5.,1e-7,-0\n', [1, 4], [0.5, 5, 1e-7, -0]],
     ['0.5\n', [1, 1], [0.5]],
     ['x,y\n', [0, 2], []],
+    // numpy.savetxt's default: whitespace runs
+    ['1.000000000000000000e+00 2.500000000000000000e-01\n-3.000000000000000000e+00 4.000000000000000000e+00\n', [2, 2], [1, 0.25, -3, 4]],
+    ['  1   2 3 \n 4 5  6\n', [2, 3], [1, 2, 3, 4, 5, 6]],
+    ['# x y\n  # indented comment\nx y\n\n1 2\n   \n', [1, 2], [1, 2]],
   ])('%j', (text, shape, data) => {
     expect(read(text)).toEqual({ shape, data });
   });
@@ -47,6 +53,25 @@ describe('CSV matrices', () => {
   });
 });
 
+describe('CSV dialect options', () => {
+  it('--header / --no-header override the detection', () => {
+    expect(read('1,2\n3,4\n', { header: true })).toEqual({ shape: [1, 2], data: [3, 4] });
+    expect(() => read('a,b\n3,4\n', { header: false })).toThrow("x.csv:1:1: 'a' is not a number");
+    expect(read('1,2\n3,4\n', { header: false }).shape).toEqual([2, 2]);
+  });
+  it('--delimiter overrides the sniffing', () => {
+    expect(() => read('a,b;c\n1,2;3\n')).toThrow("x.csv:2:3: '2;3' is not a number");
+    expect(() => read('a,b;c\n1,2;3\n', { delimiter: ';' })).toThrow("x.csv:2:1: '1,2' is not a number");
+    expect(read('1 2\n3 4\n', { delimiter: 'whitespace' }).shape).toEqual([2, 2]);
+    expect(read('1\t2\n3\t4\n', { delimiter: 'whitespace' }).shape).toEqual([2, 2]);
+  });
+  it('names the delimiters', () => {
+    expect([',', ';', 'tab', '\\t', '\t', 'space', 'whitespace', 'comma'].map(delimiterOf)).toEqual([',', ';', '\t', '\t', '\t', ' ', 'whitespace', ',']);
+    expect(delimiterOf('|')).toBeUndefined();
+    expect(delimiterOf('__proto__')).toBeUndefined();
+  });
+});
+
 describe('CSV errors name line:column', () => {
   it.each([
     ['1,2\n3,abc\n'],
@@ -60,6 +85,14 @@ describe('CSV errors name line:column', () => {
     [''],
     ['# only a comment\n'],
     ['1,2\n3, x \n'],
+    ['1 2\n3 4 5\n'],
+    ['1 2\n 3\n'],
+    ['1 2\n3 x\n'],
+    ['# c\n\n1,2\n# c\n3,x\n'],
+    ['1,2\r\n\t\r\n3,y\r\n'],
+    ['1,2\nx\n3,4,5\n'],
+    ['1,2\n3,"4\n5",x\n'],
+    ['1,2\n3,4"\n'],
   ])('%j', (text) => {
     expect(errorOf(text)).toMatchSnapshot();
   });

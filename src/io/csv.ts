@@ -1,35 +1,24 @@
 /**
- * CSV reader (csv-parse): a rank-2 matrix, rows as samples and columns as classes.
+ * CSV reader (csv-parse): a rank-2 matrix, rows as samples and columns as classes. The reference engine:
+ * ./csv-fast.ts scans plain numeric files faster and must agree with this one on every number and every error.
  *
  * Cells are parsed to strings by csv-parse, then converted in one strict pass with the grammar of
  * ./number.ts: no empty cells, no hex, no trailing junk; NaN, nan, inf and -inf are accepted.
- * Dialect: comma, tab or semicolon delimiter (sniffed from the first data line), `#` comment lines,
- * a UTF-8 BOM, CRLF, quoted numbers, spaces around cells, blank lines. The first row is a header
- * when none of its cells is a number.
+ * Dialect: comma, tab, semicolon or whitespace-run delimiter (sniffed from the first data line), `#` comment
+ * lines, a UTF-8 BOM, CRLF, quoted numbers, spaces around cells, blank lines. The first row is a header
+ * when none of its cells is a number (CsvOptions.header overrides).
  */
 import { parse } from 'csv-parse/sync';
 import type { Tensor } from '../tensor.js';
-import { InputError, quote } from '../errors.js';
+import { InputError } from '../errors.js';
 import { parseNumber } from './number.js';
+import { WHITESPACE } from './csv-dialect.js';
+import type { CsvOptions } from './csv-dialect.js';
 
-export interface CsvOptions {
-  /** true: the first row is a header; false: it is data; undefined: detect */
-  header?: boolean;
-  delimiter?: string;
-}
+import { cellError, fieldColumn, raggedError, sniffDelimiter } from './csv-grammar.js';
 
-/** The delimiter of the first line that is neither blank nor a comment: tab, semicolon, else comma. */
-export function sniffDelimiter(text: string): string {
-  for (const line of text.split('\n', 50)) {
-    const l = line.trim();
-    if (l === '' || l.startsWith('#')) continue;
-    if (l.includes(',')) return ',';
-    if (l.includes('\t')) return '\t';
-    if (l.includes(';')) return ';';
-    return ',';
-  }
-  return ',';
-}
+export type { CsvOptions } from './csv-dialect.js';
+export { cellError, fieldColumn, raggedError, sniffDelimiter };
 
 interface CsvParseError extends Error {
   code?: string;
@@ -38,63 +27,84 @@ interface CsvParseError extends Error {
 }
 
 function parseRecords(text: string, delimiter: string, info: boolean): unknown[] {
+  const ws = delimiter === WHITESPACE;
   return parse(text, {
-    delimiter,
+    delimiter: ws ? [' ', '\t'] : delimiter,
     bom: true,
     comment: '#',
     comment_no_infix: true,
     skip_empty_lines: true,
     trim: true,
+    // whitespace runs give empty fields, dropped below; the field count is checked here instead
+    relax_column_count: ws,
     info,
     raw: info,
   }) as unknown[];
 }
 
-/** 1-based character column of field `field` in one raw CSV line, honouring quotes. */
-function fieldColumn(raw: string, field: number, delimiter: string): number {
-  let f = 0;
-  let quoted = false;
-  let i = 0;
-  for (; i < raw.length && f < field; i++) {
-    const c = raw[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === delimiter && !quoted) f++;
-  }
-  // skip the spaces that trim removed
-  while (i < raw.length && (raw[i] === ' ' || raw[i] === '\t') && raw[i] !== delimiter) i++;
-  return i + 1;
-}
-
 /** Finds line:column of record `r`, field `f` by parsing again with positions (only on the error path). */
 function locate(text: string, delimiter: string, r: number, f: number): string {
-  const records = parseRecords(text, delimiter, true) as { raw: string; info: { lines: number } }[];
+  const input = delimiter === WHITESPACE ? text.replace(/^[ \t]*(?:#[^\r\n]*)?$/gm, '') : text;
+  const records = parseRecords(input, delimiter, true) as { record: string[]; info: { lines: number } }[];
   const rec = records[r];
   if (rec === undefined) return '';
-  const rawLines = rec.raw.replace(/\r?\n$/, '').split(/\r?\n/);
-  const line = rec.info.lines - (rawLines.length - 1);
-  return `:${line}:${fieldColumn(rawLines[0], f, delimiter)}`;
+  // info.lines is the record's last line; quoted line ends inside its cells tell how many lines it spans
+  let inner = 0;
+  for (const cell of rec.record) inner += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const line = rec.info.lines - inner;
+  return `:${line}:${fieldColumn(lineOf(text, line), f, delimiter)}`;
+}
+
+/** The text of 1-based line `n`, without its line end. */
+function lineOf(text: string, n: number): string {
+  return (text.split('\n', n)[n - 1] ?? '').replace(/\r$/, '');
+}
+
+/**
+ * Whitespace runs: csv-parse splits at every space and tab; the empty fields between them are dropped as each
+ * record is read, and the field count is checked there too, so errors come in the file's order.
+ */
+function whitespaceRecords(text: string, source: string): string[][] {
+  // blank lines and comment lines become empty lines (which csv-parse skips), so that a leading space or tab,
+  // a delimiter to csv-parse, does not turn them into records; line numbers and columns stay as they were
+  let expected = -1;
+  return parse(text.replace(/^[ \t]*(?:#[^\r\n]*)?$/gm, ''), {
+    delimiter: [' ', '\t'],
+    bom: true,
+    comment: '#',
+    comment_no_infix: true,
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+    on_record: (record: string[], context: { lines: number }) => {
+      const cells = record.filter((cell) => cell !== '');
+      if (expected < 0) expected = cells.length;
+      else if (cells.length !== expected) {
+        throw raggedError(`${source}:${context.lines}`, lineOf(text, context.lines), expected, cells.length, WHITESPACE);
+      }
+      return cells;
+    },
+  }) as string[][];
 }
 
 export function parseCsv(text: string, source: string, options: CsvOptions = {}): Tensor {
   const delimiter = options.delimiter ?? sniffDelimiter(text);
   let records: string[][];
   try {
-    records = parseRecords(text, delimiter, false) as string[][];
+    records = delimiter === WHITESPACE ? whitespaceRecords(text, source) : (parseRecords(text, delimiter, false) as string[][]);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const err = e as CsvParseError;
-    if (typeof err.code !== 'string' || !err.code.startsWith('CSV_')) throw e;
+    // csv-parse's errors: CsvError, with codes like CSV_QUOTE_NOT_CLOSED (and INVALID_OPENING_QUOTE, unprefixed)
+    if (typeof err.code !== 'string' || !/^[A-Z_]+$/.test(err.code)) throw e;
     const where = err.lines ? `${source}:${err.lines}` : source;
     if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
       const m = /expect (\d+), got (\d+)/.exec(err.message);
       if (m === null || !err.lines) throw new InputError(where, 'ragged row');
-      const expected = Number(m[1]);
-      const got = Number(m[2]);
-      // the column where the row goes wrong: its first extra field, or its end when fields are missing
-      const line = (text.split('\n', err.lines)[err.lines - 1] ?? '').replace(/\r$/, '');
-      const column = got > expected ? fieldColumn(line, expected, delimiter) : line.trimEnd().length + 1;
-      throw new InputError(`${where}:${column}`, `ragged row: ${got} field${got === 1 ? '' : 's'} where the rows before it have ${expected}`);
+      throw raggedError(where, lineOf(text, err.lines), Number(m[1]), Number(m[2]), delimiter);
     }
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new InputError(where, 'a quoted field is never closed');
+    if (err.code === 'INVALID_OPENING_QUOTE') throw new InputError(where, 'a double quote inside a field that is not quoted');
     throw new InputError(where, err.message.replace(/^Invalid [^:]*: /, ''));
   }
   let first = 0;
@@ -112,10 +122,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
       const cell = rec[c];
       // spaces inside quotes (" 3") are as harmless as the ones outside, which csv-parse trims
       const x = parseNumber(cell.length > 0 && (cell.charCodeAt(0) === 0x20 || cell.charCodeAt(cell.length - 1) === 0x20) ? cell.trim() : cell);
-      if (x === undefined) {
-        const what = cell === '' ? 'empty cell, expected a number' : `${quote(cell)} is not a number`;
-        throw new InputError(`${source}${locate(text, delimiter, r, c)}`, what);
-      }
+      if (x === undefined) throw cellError(`${source}${locate(text, delimiter, r, c)}`, cell);
       data[k++] = x;
     }
   }

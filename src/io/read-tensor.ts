@@ -8,7 +8,8 @@ import type { SourceBytes } from './source.js';
 import { parseJson } from './json.js';
 import type { JsonDocument } from './json.js';
 import { parseNumber } from './number.js';
-import type { CsvOptions } from './csv.js';
+import type { CsvOptions } from './csv-dialect.js';
+import { isUtf8 } from 'node:buffer';
 
 export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
 export type TensorFormat = (typeof TENSOR_FORMATS)[number];
@@ -82,6 +83,27 @@ export function splitMember(spec: string): { path: string; member?: string } {
   return m ? { path: m[1], member: m[2] } : { path: spec };
 }
 
+/**
+ * A CSV file by the engine asked for: `auto` (the default) scans it with the fast engine and hands what that
+ * does not handle (quotes, odd line ends) to csv-parse; `fast` refuses such files; `csv-parse` always uses it.
+ */
+async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> {
+  const engine = csv.engine ?? 'auto';
+  if (engine !== 'csv-parse') {
+    // invalid UTF-8 is refused with decodeText's words before either engine looks at the text
+    if (!isUtf8(src.bytes)) decodeText(src);
+    const fast = await import('./csv-fast.js');
+    try {
+      return fast.readCsvBytes(src.bytes, src.name, csv);
+    } catch (e) {
+      if (!(e instanceof fast.CsvFallback)) throw e;
+      if (engine === 'fast') throw new InputError(src.name, `${e.message}: the fast CSV engine does not read it (try --csv-engine auto)`);
+    }
+  }
+  const { parseCsv } = await import('./csv.js');
+  return parseCsv(decodeText(src), src.name, csv);
+}
+
 /** Reads the named tensors of a multi-tensor file (npz, safetensors). */
 async function readArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Tensor>> {
   if (format === 'npz') return (await import('./npz.js')).readNpz(src.bytes, src.name);
@@ -122,10 +144,8 @@ export async function readTensor(
       }
       return doc.tensor;
     }
-    case 'csv': {
-      const { parseCsv } = await import('./csv.js');
-      return parseCsv(decodeText(src), src.name, options.csv);
-    }
+    case 'csv':
+      return readCsv(src, options.csv);
     case 'npy':
       return (await import('./npy.js')).readNpy(src.bytes, src.name);
     case 'npz':

@@ -1,0 +1,417 @@
+/**
+ * The fast CSV engine: a one-pass scanner for plain numeric CSV, over the file's bytes as a latin1 string
+ * (one character per byte), with no intermediate cell strings.
+ *
+ * It gives the same numbers and the same errors (message, line:column) as the csv-parse engine (./csv.ts),
+ * which the differential tests check on fuzzed files. Whatever it does not handle makes it throw
+ * CsvFallback, and the caller hands the file to csv-parse: a double quote, a control character other than
+ * tab and the line end, a carriage return that does not end a line, line ends of both kinds, a second BOM, and
+ * a single space as the delimiter.
+ *
+ * Numbers follow ./number.ts exactly: the token is checked by hand, then converted exactly when it has at
+ * most 15 significant digits and a power of ten up to 1e22 (one correctly rounded multiplication or
+ * division of two exact doubles), and by Number() otherwise, which rounds correctly.
+ *
+ * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-stream.ts).
+ * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
+ * earlier cell that is not a number: the first bad cell is kept and thrown at the end.
+ */
+import { InputError } from '../errors.js';
+import { WHITESPACE } from './csv-dialect.js';
+import * as grammar from './csv-grammar.js';
+import { cellError, raggedError } from './csv-grammar.js';
+
+/** This file needs the csv-parse engine. */
+export class CsvFallback extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'CsvFallback';
+  }
+}
+
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Set by scanNumber when the token is not a number. */
+let badToken = false;
+
+/** Lower-case letters of s[a..a+n) equal `word` (ASCII only). */
+function isWord(s: string, a: number, b: number, word: string): boolean {
+  if (b - a !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The number s[a..b) in the strict grammar of ./number.ts; sets badToken (and returns 0) when it is not one.
+ * Accepted: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, and [+-]? nan | inf | infinity.
+ */
+export function scanNumber(s: string, a: number, b: number): number {
+  let i = a;
+  let neg = false;
+  let c = i < b ? s.charCodeAt(i) : 0;
+  if (c === 0x2b || c === 0x2d) {
+    neg = c === 0x2d;
+    i++;
+  }
+  let m = 0;
+  let sig = 0;
+  let exp10 = 0;
+  let digits = 0;
+  for (; i < b; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) break;
+    digits++;
+    if (m !== 0 || d !== 0) sig++;
+    m = m * 10 + d;
+  }
+  if (i < b && s.charCodeAt(i) === 0x2e) {
+    i++;
+    for (; i < b; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      digits++;
+      if (m !== 0 || d !== 0) sig++;
+      m = m * 10 + d;
+      exp10--;
+    }
+  }
+  if (digits === 0) {
+    // no digits: only the special values remain
+    const start = c === 0x2b || c === 0x2d ? a + 1 : a;
+    if (isWord(s, start, b, 'nan')) return NaN;
+    if (isWord(s, start, b, 'inf') || isWord(s, start, b, 'infinity')) return neg ? -Infinity : Infinity;
+    badToken = true;
+    return 0;
+  }
+  if (i < b) {
+    c = s.charCodeAt(i);
+    if (c !== 0x65 && c !== 0x45) {
+      badToken = true;
+      return 0;
+    }
+    i++;
+    let eneg = false;
+    c = i < b ? s.charCodeAt(i) : 0;
+    if (c === 0x2b || c === 0x2d) {
+      eneg = c === 0x2d;
+      i++;
+    }
+    let e = 0;
+    const first = i;
+    for (; i < b; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      if (e < 100000) e = e * 10 + d;
+    }
+    if (i === first || i !== b) {
+      badToken = true;
+      return 0;
+    }
+    exp10 += eneg ? -e : e;
+  }
+  if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
+    const v = exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10];
+    return neg ? -v : v;
+  }
+  return Number(s.slice(a, b));
+}
+
+/** Text of s[a..b) (latin1 characters = UTF-8 bytes) as the UTF-8 text it holds. */
+function utf8(s: string, a: number, b: number): string {
+  return Buffer.from(s.slice(a, b), 'latin1').toString('utf8');
+}
+
+export interface ScanResult {
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Scans numeric CSV fed in pieces that end at line ends. Values go to `values[0..count)`; a consumer may take
+ * them and reset `count` (the streaming reader does).
+ */
+export class CsvScanner {
+  values: Float64Array;
+  count = 0;
+  /** data rows so far */
+  rows = 0;
+  /** fields per record, from the first record (the header, if any); -1 before it */
+  cols = -1;
+  /** physical lines consumed so far */
+  private line = 0;
+  /** 0: no line end seen yet, 1: \n, 2: \r\n */
+  private eol = 0;
+  private records = 0;
+  private readonly delim: number;
+  private readonly ws: boolean;
+  /** the first cell that is not a number, thrown by finish() unless a ragged row comes first */
+  private pending: InputError | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly delimiter: string,
+    private readonly header: boolean | undefined,
+    capacity = 1024,
+  ) {
+    if (delimiter === ' ') throw new CsvFallback('a single space as the delimiter');
+    this.ws = delimiter === WHITESPACE;
+    this.delim = this.ws ? -1 : delimiter.charCodeAt(0);
+    this.values = new Float64Array(Math.max(16, capacity));
+  }
+
+  /** True once a cell has been found that is not a number (the values are then meaningless). */
+  get failed(): boolean {
+    return this.pending !== undefined;
+  }
+
+  private push(v: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = v;
+  }
+
+  /**
+   * Scans the complete lines of s[from..): up to and including its last '\n', or all of it when `last`.
+   * Returns the index where the unconsumed rest begins.
+   */
+  feed(s: string, from: number, last: boolean): number {
+    let pos = from;
+    const n = s.length;
+    while (pos < n) {
+      let nl = s.indexOf('\n', pos);
+      if (nl < 0) {
+        if (!last) return pos;
+        nl = n;
+      }
+      let end = nl;
+      if (nl < n) {
+        const crlf = end > pos && s.charCodeAt(end - 1) === 0x0d;
+        if (crlf) end--;
+        const kind = crlf ? 2 : 1;
+        if (this.eol === 0) this.eol = kind;
+        else if (this.eol !== kind) throw new CsvFallback('line ends of two kinds');
+      }
+      this.line++;
+      this.scanLine(s, pos, end);
+      pos = nl + 1;
+    }
+    return n;
+  }
+
+  /** One line s[a..b), without its line end. */
+  private scanLine(s: string, a: number, b: number): void {
+    const ws = this.ws;
+    const delim = this.delim;
+    // blank lines and comment lines (# after optional spaces) are skipped
+    let p = a;
+    while (p < b) {
+      const c = s.charCodeAt(p);
+      if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
+      else break;
+    }
+    if (p === b) return;
+    if (s.charCodeAt(p) === 0x23) {
+      // a comment: its text does not matter, but a stray carriage return or control character might to csv-parse
+      for (let i = p; i < b; i++) if (s.charCodeAt(i) < 0x20 && s.charCodeAt(i) !== 0x09) throw new CsvFallback('a control character');
+      return;
+    }
+    const first = this.records === 0;
+    this.records++;
+    if (first) {
+      this.firstRecord(s, a, b);
+      return;
+    }
+    const cols = this.cols;
+    let f = 0;
+    p = a;
+    for (;;) {
+      // skip the spaces before the cell
+      while (p < b) {
+        const c = s.charCodeAt(p);
+        if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
+        else break;
+      }
+      if (ws && p === b) break;
+      const start = p;
+      // the cell runs to the delimiter (whitespace: to the next space or tab)
+      let c = 0;
+      for (; p < b; p++) {
+        c = s.charCodeAt(p);
+        if (c === delim) break;
+        if (c < 0x23) {
+          if (ws && (c === 0x20 || c === 0x09)) break;
+          if (c === 0x22) throw new CsvFallback('a quoted field');
+          if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
+        }
+      }
+      let e = p;
+      while (e > start) {
+        const t = s.charCodeAt(e - 1);
+        if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
+        else break;
+      }
+      if (f >= cols) {
+        throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), cols, this.fieldsOf(s, a, b), this.delimiter);
+      }
+      badToken = false;
+      const v = scanNumber(s, start, e);
+      if (badToken) {
+        if (this.pending === undefined) this.pending = this.badCell(s, a, start, e);
+      } else this.push(v);
+      f++;
+      if (p >= b) break;
+      p++; // past the delimiter
+    }
+    if (f !== cols) throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), cols, f, this.delimiter);
+    this.rows++;
+  }
+
+  private badCell(s: string, a: number, start: number, e: number): InputError {
+    // the column counts characters of the UTF-8 text before the cell
+    const column = utf8(s, a, start).length + 1;
+    return cellError(`${this.source}:${this.line}:${column}`, utf8(s, start, e));
+  }
+
+  /** The cells of one line, trimmed, as [start, end) pairs. */
+  private cellsOf(s: string, a: number, b: number): number[] {
+    const out: number[] = [];
+    const ws = this.ws;
+    const delim = this.delim;
+    let p = a;
+    for (;;) {
+      while (p < b) {
+        const c = s.charCodeAt(p);
+        if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
+        else break;
+      }
+      if (ws && p === b) break;
+      const start = p;
+      for (; p < b; p++) {
+        const c = s.charCodeAt(p);
+        if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
+        if (c === 0x22) throw new CsvFallback('a quoted field');
+        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
+      }
+      let e = p;
+      while (e > start) {
+        const t = s.charCodeAt(e - 1);
+        if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
+        else break;
+      }
+      out.push(start, e);
+      if (p >= b) break;
+      p++;
+    }
+    return out;
+  }
+
+  private fieldsOf(s: string, a: number, b: number): number {
+    return this.cellsOf(s, a, b).length / 2;
+  }
+
+  /** The first record: it fixes the field count, and is the header when asked or when no cell is a number. */
+  private firstRecord(s: string, a: number, b: number): void {
+    const cells = this.cellsOf(s, a, b);
+    this.cols = cells.length / 2;
+    let header = this.header;
+    if (header === undefined) {
+      header = true;
+      for (let k = 0; k < cells.length; k += 2) {
+        badToken = false;
+        scanNumber(s, cells[k], cells[k + 1]);
+        if (!badToken) header = false;
+      }
+    }
+    if (header) return;
+    for (let k = 0; k < cells.length; k += 2) {
+      badToken = false;
+      const v = scanNumber(s, cells[k], cells[k + 1]);
+      if (badToken) {
+        if (this.pending === undefined) this.pending = this.badCell(s, a, cells[k], cells[k + 1]);
+      } else this.push(v);
+    }
+    this.rows++;
+  }
+
+  /** After the last piece: the shape, or the error that the whole file earns. */
+  finish(): ScanResult {
+    if (this.records === 0) throw new InputError(this.source, 'no rows: the CSV file is empty');
+    if (this.pending !== undefined) throw this.pending;
+    return { rows: this.rows, cols: this.cols };
+  }
+}
+
+/**
+ * Reads a whole CSV file with the fast engine: bytes (UTF-8, BOM allowed) -> values in row-major order.
+ * Throws InputError for bad input, CsvFallback when the file needs csv-parse.
+ */
+export function scanCsv(
+  text: string,
+  source: string,
+  delimiter: string,
+  header: boolean | undefined,
+): { data: Float64Array; shape: [number, number] } {
+  const scanner = new CsvScanner(source, delimiter, header, Math.ceil(text.length / 6));
+  scanner.feed(text, 0, true);
+  const { rows, cols } = scanner.finish();
+  return { data: scanner.values.slice(0, rows * cols), shape: [rows, cols] };
+}
+
+/** The UTF-8 text of the first `lines` lines of bytes[from..) (for sniffing the delimiter). */
+export function headText(bytes: Uint8Array, from: number, lines = 50): string {
+  let end = from;
+  for (let k = 0; k < lines; k++) {
+    const nl = bytes.indexOf(0x0a, end);
+    if (nl < 0) {
+      end = bytes.length;
+      break;
+    }
+    end = nl + 1;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from).toString('utf8');
+}
+
+/** Where the text begins: after one UTF-8 BOM. A second one is csv-parse's to strip. */
+export function textStart(bytes: Uint8Array): number {
+  const bom = (i: number) => bytes[i] === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf;
+  if (!bom(0)) return 0;
+  if (bom(3)) throw new CsvFallback('a second BOM');
+  return 3;
+}
+
+/**
+ * A whole CSV file (valid UTF-8, checked by the caller) with the fast engine -> a [rows, cols] matrix.
+ * Throws InputError for bad input and CsvFallback when the file needs csv-parse.
+ */
+export function readCsvBytes(
+  bytes: Uint8Array,
+  source: string,
+  options: { delimiter?: string; header?: boolean } = {},
+): { data: Float64Array; shape: [number, number] } {
+  const from = textStart(bytes);
+  const { sniffDelimiter } = grammar;
+  const delimiter = options.delimiter ?? sniffDelimiter(headText(bytes, from));
+  const scanner = new CsvScanner(source, delimiter, options.header, Math.ceil((bytes.length - from) / 6));
+  // in pieces that end at line ends: no string grows beyond PIECE, whatever the file's size
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let pos = from;
+  while (pos < buf.length) {
+    let end = Math.min(pos + PIECE, buf.length);
+    if (end < buf.length) {
+      const nl = buf.lastIndexOf(0x0a, end - 1);
+      end = nl >= pos ? nl + 1 : buf.length;
+    }
+    const last = end === buf.length;
+    scanner.feed(buf.toString('latin1', pos, end), 0, last);
+    pos = end;
+  }
+  const { rows, cols } = scanner.finish();
+  const data = scanner.values.length === rows * cols ? scanner.values : scanner.values.slice(0, rows * cols);
+  return { data, shape: [rows, cols] };
+}
+
+/** Bytes scanned as one string by the in-memory reader. */
+const PIECE = 1 << 24;

@@ -1,0 +1,54 @@
+/** The fast CSV engine against csv-parse: same numbers, same errors, or a clean hand-over. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { agrees, csvCase, numberToken, viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
+import { scanNumber } from '../src/io/csv-fast.js';
+import { parseNumber } from '../src/io/number.js';
+
+const RUNS = Number(process.env.BCE_FUZZ_RUNS ?? 3000);
+
+describe('fast CSV engine = csv-parse', () => {
+  it(`agrees on ${RUNS} fuzzed files`, () => {
+    const tally: Record<string, number> = {};
+    fc.assert(fc.property(csvCase, (c) => agrees(c, tally)), { numRuns: RUNS });
+    // the property is not vacuous: most files are read by the fast engine, with results and errors both
+    console.log(JSON.stringify(tally));
+    expect(tally.ok ?? 0).toBeGreaterThan(RUNS / 5);
+    expect(tally.error ?? 0).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('number tokens: the same verdict and the same bits as the grammar of number.ts', () => {
+    fc.assert(
+      fc.property(fc.oneof(numberToken, fc.stringMatching(/^[^\s,;"#]{0,12}$/), fc.stringMatching(/^[-+.eE0-9a-zA-Z]{0,25}$/)), (t) => {
+        const want = parseNumber(t);
+        let got: number | undefined;
+        const cell = `${t}`;
+        const r = viaFast(Buffer.from(`${cell}\n`, 'latin1'), { header: false, delimiter: ',' });
+        if (r.kind === 'fallback') return true;
+        got = r.kind === 'ok' ? r.data[0] : undefined;
+        if (r.kind === 'ok' && r.data.length !== 1) got = undefined;
+        expect(got === undefined ? 'bad' : got).toStrictEqual(want === undefined ? 'bad' : want);
+        return true;
+      }),
+      { numRuns: RUNS },
+    );
+    for (const t of ['1e22', '9007199254740993', '123456789012345e-22', '0.1', '-0', '-0.0e5', '1e-400', '1e400', '.5', '5.', '+.5e-0']) {
+      const s = ` ${t} `;
+      expect(Object.is(scanNumber(s, 1, s.length - 1), parseNumber(t))).toBe(true);
+    }
+  });
+
+  it.each([
+    ['1,2\n3,4\n', { kind: 'ok', shape: [2, 2], data: [1, 2, 3, 4] }],
+    ['# c\r\n1;2\r\n\r\n3;4', { kind: 'ok', shape: [2, 2], data: [1, 2, 3, 4] }],
+    ['1 2  3\n  4\t5 6 \n', { kind: 'ok', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }],
+    ['a b\n1 2\n', { kind: 'ok', shape: [1, 2], data: [1, 2] }],
+    ['"1",2\n', { kind: 'fallback' }],
+    ['1,2\r\n3,4\n', { kind: 'fallback' }],
+  ])('%j', (text, want) => {
+    const got = viaFast(Buffer.from(text), {});
+    expect(got.kind).toBe(want.kind);
+    if (want.kind === 'ok') expect(got).toEqual(want);
+    expect(viaCsvParse(Buffer.from(text), {}).kind).toBe(text.includes('"') || text.includes('\r\n3') ? 'ok' : want.kind);
+  });
+});
