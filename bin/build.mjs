@@ -30,18 +30,43 @@ const common = {
   },
 };
 
-// The CLI: entry chunk cli.js, with rarely needed modules (csv-parse, chalk, the table writer) split off
-// into chunks that load only when used. Node resolves the chunks relative to dist/.
+// The CLI: one CommonJS file, dist/cli.cjs, started by bin/bce.cjs. CommonJS because Node starts it faster
+// than an ES module (no ESM loader) and because it can be compiled from V8's code cache (below). Modules
+// that a run rarely needs (csv-parse, chalk, the writers) are dynamic imports: esbuild wraps each in a
+// function that runs only when the import does.
+// Node built-ins that a plain run never calls, required lazily: commander's child_process (for executable
+// subcommands, which bce has none of) and fs/promises (only the --output path uses it) cost ~3 ms of
+// start-up when required eagerly. Each becomes a module whose properties require the real one on first use.
+const LAZY_BUILTINS = new Set(['node:child_process', 'child_process', 'node:fs/promises', 'fs/promises']);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(child_process|fs\/promises)$/ }, (args) =>
+      LAZY_BUILTINS.has(args.path) && args.namespace !== 'lazy-builtin' ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const id = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      const real = await import(id);
+      // one wrapper per function the module exports; the module itself is required on the first call
+      const names = Object.keys(real).filter((k) => k !== 'default' && typeof real[k] === 'function');
+      const contents = [
+        `let mod; const real = () => (mod ??= require(${JSON.stringify(id)}));`,
+        ...names.map((k) => `export function ${k}(...a) { return real().${k}.apply(this, a); }`),
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const cli = await build({
   ...common,
+  plugins: [lazyBuiltins],
+  format: 'cjs',
   entryPoints: { cli: 'src/main.ts' },
   outdir: out,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   minifyWhitespace: true,
   minifySyntax: true,
-  // commander is CommonJS: give the bundle a require() for its node: built-ins
-  banner: { js: "import { createRequire as __bceCreateRequire } from 'node:module'; const require = __bceCreateRequire(import.meta.url);" },
   metafile: true,
 });
 if (process.env.BCE_BUILD_ANALYZE) {
@@ -65,3 +90,16 @@ const old = `dist.old-${process.pid}`;
 if (existsSync('dist')) renameSync('dist', old);
 renameSync(out, 'dist');
 rmSync(old, { recursive: true, force: true });
+
+// V8's code cache for dist/cli.cjs: bin/bce.cjs compiles the bundle with it, which skips most of the
+// parsing and compiling of a run (~10 ms of start-up here). Made by running the example once with this
+// Node, so it holds the functions a run compiles. V8 rejects a cache made by another Node or V8 version
+// or other V8 flags, and bin/bce.cjs then compiles from source, as it does when the file is missing.
+try {
+  execFileSync(process.execPath, ['bin/bce.cjs', 'fixtures/examples/seed.json'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BCE_WRITE_CODE_CACHE: '1' },
+  });
+} catch (e) {
+  console.warn(`build: no code cache for dist/cli.cjs (${e.message}); the CLI works without it`);
+}

@@ -74,4 +74,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.exitCode = await run(argv, realIo());
 }
 
-await main(process.argv.slice(2));
+// Not awaited at the top level: the CLI is bundled as CommonJS, which Node starts faster and which has no
+// top-level await (bin/build.mjs); main() handles every error itself.
+void main(process.argv.slice(2));
