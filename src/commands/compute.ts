@@ -4,7 +4,7 @@
 import type { Io } from '../io/source.js';
 import type { ComputeOptions } from '../options.js';
 import { BUNDLE_KEYS, loadProblem } from '../inputs.js';
-import { bceWithLogits } from '../kernel.js';
+import { bceWithLogitsParallel, threadsFromEnv } from '../parallel.js';
 import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
 import { colorLevel } from '../color.js';
@@ -23,13 +23,19 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
     o.labelSmoothing !== undefined
       ? (await import('../step.js')).smoothTargets(problem.targets.tensor, o.labelSmoothing)
       : problem.targets.tensor;
-  const result = bceWithLogits(problem.logits.tensor, targets, {
-    weight: problem.weight?.tensor,
-    posWeight: problem.posWeight?.tensor,
-    reduction: problem.reduction,
-    grad: o.grad,
-    gradTargets: o.gradTargets,
-  });
+  // big inputs use every core (BCE_THREADS=1 for one); the result is the same, bit for bit
+  const result = await bceWithLogitsParallel(
+    problem.logits.tensor,
+    targets,
+    {
+      weight: problem.weight?.tensor,
+      posWeight: problem.posWeight?.tensor,
+      reduction: problem.reduction,
+      grad: o.grad,
+      gradTargets: o.gradTargets,
+    },
+    { threads: threadsFromEnv(io.env) },
+  );
   // --per-class, --hist, --step and ndjson need more numbers: computed by a module loaded only then
   const views = wantsViews(o) ? (await import('./views.js')).computeViews(o, problem, targets, result) : {};
   const extras = { labelSmoothing: o.labelSmoothing, ...views };
