@@ -199,6 +199,7 @@ function describeCommand(cmd: Command, argChoices?: readonly string[]): Completi
       flags: [o.short, o.long].filter((f): f is string => typeof f === 'string'),
       description: o.description,
       takesValue: o.required || o.optional,
+      takesFile: /<file/.test(o.flags),
       ...(o.argChoices ? { choices: o.argChoices } : {}),
     })),
     ...(argChoices ? { argChoices } : {}),

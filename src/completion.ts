@@ -11,6 +11,8 @@ export interface CompletionOption {
   readonly flags: readonly string[];
   readonly description: string;
   readonly takesValue: boolean;
+  /** its value names a file (<file>, <file|list>): complete file names; otherwise nothing is offered */
+  readonly takesFile?: boolean;
   /** the values it accepts, when a fixed list */
   readonly choices?: readonly string[];
 }
@@ -47,7 +49,11 @@ function bashCase(cmd: CompletionCommand): string {
   for (const o of cmd.options) {
     if (!o.takesValue) continue;
     const pattern = o.flags.join('|');
-    const action = o.choices ? `COMPREPLY=($(compgen -W '${o.choices.join(' ')}' -- "$cur"))` : `COMPREPLY=($(compgen -f -- "$cur"))`;
+    const action = o.choices
+      ? `COMPREPLY=($(compgen -W '${o.choices.join(' ')}' -- "$cur"))`
+      : o.takesFile
+        ? `COMPREPLY=($(compgen -f -- "$cur"))`
+        : 'COMPREPLY=()';
     lines.push(`          ${pattern}) ${action}; return 0 ;;`);
   }
   const positional = cmd.argChoices
@@ -101,7 +107,7 @@ function zshText(s: string): string {
 function zshSpecs(cmd: CompletionCommand): string[] {
   return cmd.options.map((o) => {
     const desc = zshText(o.description);
-    const value = !o.takesValue ? '' : o.choices ? `:value:(${o.choices.join(' ')})` : ':file:_files';
+    const value = !o.takesValue ? '' : o.choices ? `:value:(${o.choices.join(' ')})` : o.takesFile ? ':file:_files' : ':value: ';
     if (o.flags.length === 1) return `'${o.flags[0]}[${desc}]${value}'`;
     return `'(${o.flags.join(' ')})'{${o.flags.join(',')}}'[${desc}]${value}'`;
   });
@@ -112,7 +118,7 @@ function zshScript(spec: CompletionSpec): string {
   const cases = spec.commands
     .map((c) => {
       const arg = c.argChoices ? `'1:${c.name}:(${c.argChoices.join(' ')})'` : `'*:file:_files'`;
-      return `    ${c.name})\n      _arguments -s \\\n        ${[...zshSpecs(c), arg].join(' \\\n        ')}\n      ;;`;
+      return `    ${c.name})\n      shift words\n      (( CURRENT-- ))\n      _arguments -s \\\n        ${[...zshSpecs(c), arg].join(' \\\n        ')}\n      ;;`;
     })
     .join('\n');
   return `#compdef bce
@@ -154,7 +160,7 @@ function fishOptions(cmd: CompletionCommand, condition: string): string[] {
   return cmd.options.map((o) => {
     const parts = [`complete -c bce -n '${condition}'`];
     for (const flag of o.flags) parts.push(flag.startsWith('--') ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`);
-    if (o.takesValue) parts.push(o.choices ? `-x -a '${o.choices.join(' ')}'` : '-r -F');
+    if (o.takesValue) parts.push(o.choices ? `-x -a '${o.choices.join(' ')}'` : o.takesFile ? '-r -F' : '-x');
     parts.push(`-d ${fishText(o.description)}`);
     return parts.join(' ');
   });
