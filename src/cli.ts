@@ -210,8 +210,18 @@ function describeCommand(cmd: Command, argChoices?: readonly string[]): Completi
 function addCompletionCommand(program: Command, result: { invocation?: Invocation }): void {
   program
     .command('completion')
-    .description('print a shell completion script: eval "$(bce completion bash)", source <(bce completion zsh), bce completion fish | source')
+    .description('print a shell completion script for bash, zsh or fish')
     .usage('bash|zsh|fish')
+    .addHelpText(
+      'after',
+      `
+Load it for this shell:
+  $ eval "$(bce completion bash)"
+  $ source <(bce completion zsh)
+  $ bce completion fish | source
+or save it where the shell looks: ~/.local/share/bash-completion/completions/bce, a directory of
+zsh's $fpath as _bce, ~/.config/fish/completions/bce.fish.`,
+    )
     .helpOption('-h, --help', 'show this help')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
     .showHelpAfterError('(run bce completion --help for usage)')
