@@ -5,21 +5,26 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const hasTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
-const socket = `bce-test-${process.pid}`;
-const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+// a private server on a socket of its own, removed afterwards
+const dir = mkdtempSync(join(tmpdir(), 'bce-tmux-'));
+const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'socket'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
 
 afterAll(() => {
   if (hasTmux) tmux('kill-server');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a real terminal (tmux)', () => {
   it.skipIf(!hasTmux)('bce --per-class on a tty: coloured by itself, and the screen reads right (skipped when tmux is not installed)', async () => {
     const cmd = `cd '${root}' && env -u NO_COLOR -u FORCE_COLOR '${process.execPath}' '${join(root, 'bin/bce.js')}' fixtures/examples/multilabel.json --per-class; echo '[done]'; sleep 30`;
-    expect(tmux('new-session', '-d', '-x', '110', '-y', '30', cmd).status).toBe(0);
+    const started = tmux('new-session', '-d', '-x', '110', '-y', '30', cmd);
+    expect(started.status, `tmux could not start a session: ${started.stderr}`).toBe(0);
     let plain = '';
     for (let i = 0; i < 100 && !plain.includes('[done]'); i++) {
       await new Promise((r) => setTimeout(r, 50));
