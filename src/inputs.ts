@@ -199,6 +199,22 @@ export interface InputFlags {
   reduce?: boolean;
 }
 
+/**
+ * The shape checks, in order: targets exactly the logits' shape, weight and pos_weight by broadcasting that
+ * never enlarges the logits (also used by the streaming path, which knows a CSV file's shape at its end).
+ */
+export function checkShapes(shape: readonly number[], targetShape: readonly number[], targetsWhere: string, weight?: Operand, posWeight?: Operand): void {
+  if (!sameShape(targetShape, shape)) {
+    throw new InputError(
+      targetsWhere,
+      `Target size (${torchSize(targetShape)}) must be the same as input size (${torchSize(shape)})` +
+        hintLine(targetShapeHint(targetShape, shape)),
+    );
+  }
+  if (weight) checkOperandShape('weight', weight.tensor.shape, shape, weight.where);
+  if (posWeight) checkOperandShape('pos_weight', posWeight.tensor.shape, shape, posWeight.where);
+}
+
 /** Reads and checks everything the loss needs. `allowedKeys` are the bundle keys the command accepts. */
 export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readonly string[] = INPUT_KEYS): Promise<Problem> {
   const reader = new SourceReader(io);
@@ -236,17 +252,7 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError(`no targets: give --targets${bundle ? ` or put "targets" in ${bundle.name}` : ''}`);
   }
 
-  // Shapes: targets exactly, weight and pos_weight by broadcasting that never enlarges the logits.
-  const shape = logits.tensor.shape;
-  if (!sameShape(targets.tensor.shape, shape)) {
-    throw new InputError(
-      targets.where,
-      `Target size (${torchSize(targets.tensor.shape)}) must be the same as input size (${torchSize(shape)})` +
-        hintLine(targetShapeHint(targets.tensor.shape, shape)),
-    );
-  }
-  if (weight) checkOperandShape('weight', weight.tensor.shape, shape, weight.where);
-  if (posWeight) checkOperandShape('pos_weight', posWeight.tensor.shape, shape, posWeight.where);
+  checkShapes(logits.tensor.shape, targets.tensor.shape, targets.where, weight, posWeight);
 
   // Any reduction flag overrides all of the bundle's reduction fields together.
   const byFlag = flags.reduction !== undefined || flags.sizeAverage !== undefined || flags.reduce !== undefined;

@@ -2,7 +2,7 @@
  * The process boundary, and the only file that touches `process`: argv, stdin/stdout/stderr, the exit
  * code, a closed pipe. It builds the real Io and hands it to run.ts, which maps errors to exit codes.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Io } from './io/source.js';
 import { isEpipe, run } from './run.js';
@@ -36,9 +36,24 @@ async function writeStdout(chunks: Iterable<string>): Promise<void> {
   }
 }
 
+/**
+ * -o: a regular file (or a new one) is written to a temporary file beside it and renamed over it, so a
+ * failure leaves the old file whole. Anything else that exists (/dev/null, /dev/stdout, a FIFO) is
+ * written in place: renaming over a device would replace the device with a plain file.
+ */
 async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) {
+    const direct = await open(path, 'w');
+    try {
+      for (const chunk of chunks) await direct.write(chunk);
+    } finally {
+      await direct.close();
+    }
+    return;
+  }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(tmp, 'w');
+  const handle = await open(tmp, 'wx');
   try {
     for (const chunk of chunks) await handle.write(chunk);
     await handle.close();
@@ -60,6 +75,9 @@ function realIo(): Io {
     env: process.env,
     writeStdout,
     writeFileAtomic,
+    writeStderr: (text) => {
+      process.stderr.write(text);
+    },
     warn: (line) => {
       process.stderr.write(`${line}\n`);
     },

@@ -9,6 +9,7 @@ import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
 import { colorLevel } from '../color.js';
 import { ExitCode } from '../errors.js';
+import { streamable } from '../stream-check.js';
 
 /** The flags that need ./views.js (kept here so a plain run does not load it). */
 function wantsViews(o: ComputeOptions): boolean {
@@ -16,15 +17,17 @@ function wantsViews(o: ComputeOptions): boolean {
 }
 
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
-  const problem = await loadProblem(o, io, BUNDLE_KEYS);
-  for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
+  // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
+  const streamed = streamable(o) ? await (await import('../stream.js')).computeStreamed(o, io) : undefined;
+  const problem = streamed?.problem ?? (await loadProblem(o, io, BUNDLE_KEYS));
+  if (!o.quiet) for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
   // --label-smoothing: the loss runs on y' = y (1 - eps) + eps / 2
   const targets =
     o.labelSmoothing !== undefined
       ? (await import('../step.js')).smoothTargets(problem.targets.tensor, o.labelSmoothing)
       : problem.targets.tensor;
   // big inputs use every core (BCE_THREADS=1 for one); the result is the same, bit for bit
-  const result = await bceWithLogitsParallel(
+  const result = streamed?.result ?? await bceWithLogitsParallel(
     problem.logits.tensor,
     targets,
     {

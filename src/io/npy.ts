@@ -188,6 +188,46 @@ function decodeSwapped(view: DataView, out: Float64Array, type: ElementType): Fl
  *   says where, `source: what` for header contents.
  */
 export function readNpy(bytes: Uint8Array, source: string): Tensor {
+  const header = readNpyHeader(bytes, source);
+  const { type, shape, fortranOrder, dataStart } = header;
+  const count = checkNpyLength(header, bytes.length, source);
+  const data = decodeElements(bytes, dataStart, count, type, source);
+  return { data: fortranOrder ? toRowMajor(data, shape) : data, shape };
+}
+
+/** Checks that a file of `length` bytes holds exactly the data its header declares; returns the element count. */
+export function checkNpyLength(header: NpyHeader, length: number, source: string): number {
+  const at = (offset: number): string => `${source}: byte ${offset}`;
+  const { type, descr, shape, dataStart } = header;
+
+  // Data: exactly prod(shape) * itemsize bytes, no fewer, no more.
+  let count = 1n;
+  for (const d of shape) count *= BigInt(d);
+  const needed = count * BigInt(type.size);
+  const found = BigInt(length - dataStart);
+  const spelled = `shape ${pyShape(shape)} of ${show(descr)}`;
+  // Case: the file is cut short.
+  if (found < needed) {
+    throw new InputError(
+      at(length),
+      `file ends early: ${spelled} needs ${needed} bytes of data from byte ${dataStart}, found ${found}`,
+    );
+  }
+  // Case: bytes left over after the last element.
+  if (found > needed) {
+    throw new InputError(
+      at(dataStart + Number(needed)),
+      `${found - needed} unexpected bytes after the data (${spelled} needs ${needed} bytes)`,
+    );
+  }
+  return Number(count);
+}
+
+/**
+ * The preamble and header of a .npy file: the element type, shape and order, and where the data begins.
+ * `bytes` may be the file's first bytes only, when they hold the whole header (the streaming reader).
+ */
+export function readNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
   const at = (offset: number): string => `${source}: byte ${offset}`;
 
   // Case: an empty file (a common mistake, worth its own words).
@@ -245,31 +285,7 @@ export function readNpy(bytes: Uint8Array, source: string): Tensor {
       : (i: number): number => headerStart + i;
 
   const header = parseHeader(text, source, byteOf);
-  const { type, descr } = header;
-  const shape = header.shape;
-
-  // Data: exactly prod(shape) * itemsize bytes, no fewer, no more.
-  let count = 1n;
-  for (const d of shape) count *= BigInt(d);
-  const needed = count * BigInt(type.size);
-  const found = BigInt(bytes.length - dataStart);
-  const spelled = `shape ${pyShape(shape)} of ${show(descr)}`;
-  // Case: the file is cut short.
-  if (found < needed) {
-    throw new InputError(
-      at(bytes.length),
-      `file ends early: ${spelled} needs ${needed} bytes of data from byte ${dataStart}, found ${found}`,
-    );
-  }
-  // Case: bytes left over after the last element.
-  if (found > needed) {
-    throw new InputError(
-      at(dataStart + Number(needed)),
-      `${found - needed} unexpected bytes after the data (${spelled} needs ${needed} bytes)`,
-    );
-  }
-  const data = decodeElements(bytes, dataStart, Number(count), type, source);
-  return { data: header.fortranOrder ? toRowMajor(data, shape) : data, shape };
+  return { ...header, dataStart };
 }
 
 function tooLarge(source: string, size: string): InputError {
@@ -371,6 +387,7 @@ type PyValue =
   | { readonly type: 'tuple' | 'list'; readonly items: readonly PyValue[] }
   | { readonly type: 'dict'; readonly entries: readonly (readonly [PyValue, PyValue, number])[] };
 
+/** What a .npy header says, and the byte where the data begins (NpyHeader). */
 interface Header {
   readonly descr: string;
   readonly type: ElementType;
@@ -385,6 +402,10 @@ const MAX_DEPTH = 16;
  * Parses and checks the header dict: exactly the keys descr, fortran_order and shape, in any order, with a
  * trailing comma and whitespace allowed.
  */
+export interface NpyHeader extends Header {
+  dataStart: number;
+}
+
 function parseHeader(text: string, source: string, byteOf: (i: number) => number): Header {
   let pos = 0;
 

@@ -19,6 +19,8 @@ export interface Io {
   writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void>;
   /** one diagnostic line on stderr */
   warn(line: string): void;
+  /** raw text on stderr (a progress bar redrawn in place); absent where there is no terminal to draw on */
+  writeStderr?(text: string): void;
 }
 
 export const STDIN_NAME = '<stdin>';

@@ -1,0 +1,25 @@
+/**
+ * Whether a compute command may stream its inputs (./stream.ts, loaded only then): reduction mean or sum,
+ * no gradients and no view that needs every element, logits and targets given as files (not stdin, not an
+ * archive member, not a bundle).
+ */
+import type { ComputeOptions } from './options.js';
+import { resolveReduction } from './options.js';
+import { splitMember } from './io/read-tensor.js';
+
+/** Whether the options allow streaming at all (the files are looked at by computeStreamed). */
+export function streamable(o: ComputeOptions): boolean {
+  const file = (v: string | undefined) => v !== undefined && v !== '-' && splitMember(v).member === undefined;
+  if (o.bundle !== undefined || !file(o.logits) || !file(o.targets)) return false;
+  if (o.weight === '-' || o.posWeight === '-') return false;
+  if (o.grad || o.gradTargets || o.perClass || o.hist || o.step !== undefined || o.labelSmoothing !== undefined) return false;
+  if (o.format === 'ndjson') return false;
+  let reduction: string;
+  try {
+    reduction = resolveReduction(o.reduction, o.sizeAverage, o.reduce).reduction;
+  } catch {
+    return false;
+  }
+  return reduction === 'mean' || reduction === 'sum';
+}
+

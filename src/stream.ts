@@ -1,0 +1,238 @@
+/**
+ * Streaming: the loss of files larger than memory. For reduction mean or sum without gradients, logits and
+ * targets given as CSV or NPY files are read in chunks (./io/csv-stream.ts) and computed chunk by chunk, so
+ * memory does not depend on the files' size; weight and pos_weight (normally small) are read whole.
+ *
+ * The result is the in-memory one, bit for bit: the kernel's deterministic reduction (kernel.ts: chunks of
+ * SUM_CHUNK elements, each summed by its own compensated sum, the partial sums merged in order) is followed
+ * here chunk by chunk, with bceElements on the same values in the same order.
+ *
+ * Shapes are checked as the in-memory path checks them, with the same messages: a CSV file's shape
+ * [rows, cols] is known only at its end, so the checks run at the end. Any error while streaming a set of
+ * files that fits in memory is re-derived by the in-memory path, so a bad file gets exactly the message
+ * it gets there (which of two bad files is named, in which order the checks run).
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { InputError } from './errors.js';
+import type { Io } from './io/source.js';
+import type { ComputeOptions } from './options.js';
+import { resolveReduction } from './options.js';
+import { bceElements, CompensatedSum, SUM_CHUNK } from './kernel.js';
+import type { BceResult } from './kernel.js';
+import { broadcastTo, numel, sameShape } from './tensor.js';
+import type { Operand, Tensor } from './tensor.js';
+import { formatOfName, sniffFormat } from './io/read-tensor.js';
+import type { TensorFormat } from './io/read-tensor.js';
+import { CsvSource, NPY_HEAD_BYTES, NpySource } from './io/csv-stream.js';
+import type { ElementSource } from './io/csv-stream.js';
+import { CsvFallback } from './io/csv-fast.js';
+import { checkShapes, readTensorFlag } from './inputs.js';
+import type { Operand as Flag, Problem } from './inputs.js';
+import { SourceReader } from './io/source.js';
+import { Progress } from './progress.js';
+
+/** Inputs up to this many bytes in all are re-read in memory to word an error exactly as that path does. */
+export const IN_MEMORY_ERROR_BYTES = 1 << 30;
+
+/** Not streamed after all: the caller computes in memory. */
+const NOT_STREAMED = undefined;
+
+/** A value of `op` at every flat index of [from, from + n), written to out (weight and pos_weight per chunk). */
+function fillOperand(op: Operand, from: number, n: number, out: Float64Array): void {
+  const { data, inner, block } = op;
+  let k = from % inner;
+  let j = Math.floor(from / inner) % block;
+  for (let i = 0; i < n; i++) {
+    out[i] = data[j];
+    if (++k === inner) {
+      k = 0;
+      if (++j === block) j = 0;
+    }
+  }
+}
+
+/** The shape used to plan a broadcast while the logits' first dimension is unknown (-1): the operand's own. */
+function planShape(known: number[], s: readonly number[]): number[] {
+  if (known[0] !== -1) return known;
+  const aligned = s.length >= known.length ? s[s.length - known.length] : 1;
+  return [aligned, ...known.slice(1)];
+}
+
+interface Opened {
+  fh: FileHandle;
+  size: number;
+  format: TensorFormat;
+}
+
+async function openInput(path: string, override: TensorFormat | undefined): Promise<Opened | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined; // the in-memory path words the error
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    return undefined;
+  }
+  let format = override ?? formatOfName(path);
+  if (format === undefined) {
+    const head = Buffer.alloc(Math.min(st.size, NPY_HEAD_BYTES));
+    await fh.read(head, 0, head.length, 0);
+    format = sniffFormat(head);
+    // a binary file that does not sniff as any format is not CSV: let the in-memory path say what it is
+    if (format === 'csv' && head.includes(0)) format = 'json';
+  }
+  return { fh, size: st.size, format };
+}
+
+/**
+ * Computes the loss by streaming the logits and targets files, or returns undefined when they cannot be
+ * streamed (a format other than CSV and NPY, a CSV file that needs csv-parse, a Fortran-order .npy...).
+ * The caller has checked streamable(o).
+ */
+export async function computeStreamed(
+  o: ComputeOptions,
+  io: Io,
+  inMemoryErrorBytes = IN_MEMORY_ERROR_BYTES,
+): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  const { reduction, warnings } = resolveReduction(o.reduction, o.sizeAverage, o.reduce);
+  const paths = [o.logits as string, o.targets as string];
+  const opened: Opened[] = [];
+  try {
+    for (const p of paths) {
+      const f = await openInput(p, o.read.inputFormat);
+      if (f === undefined) return NOT_STREAMED;
+      opened.push(f);
+      if (f.format !== 'csv' && f.format !== 'npy') return NOT_STREAMED;
+      if (f.format === 'csv' && o.read.csv?.engine === 'csv-parse') return NOT_STREAMED;
+    }
+    const total = opened.reduce((a, f) => a + f.size, 0);
+    const progress = new Progress(io, total, !o.quiet);
+    try {
+      const result = await stream(o, io, opened, paths, reduction as 'mean' | 'sum', progress);
+      progress.finish();
+      if (result === NOT_STREAMED) return NOT_STREAMED;
+      return { problem: { ...result.problem, warnings }, result: result.result };
+    } catch (e) {
+      progress.finish();
+      if (e instanceof CsvFallback) {
+        if (total <= inMemoryErrorBytes) return NOT_STREAMED;
+        throw new InputError(
+          paths[opened.findIndex((f) => f.format === 'csv')],
+          `${e.message}: a CSV file this large is read by the streaming reader, which takes plain numeric CSV only (no quotes)`,
+        );
+      }
+      // the in-memory path words every error of files that fit in memory
+      if (e instanceof InputError && total <= inMemoryErrorBytes) return NOT_STREAMED;
+      throw e;
+    }
+  } finally {
+    for (const f of opened) await f.fh.close();
+  }
+}
+
+async function stream(
+  o: ComputeOptions,
+  io: Io,
+  opened: Opened[],
+  paths: string[],
+  reduction: 'mean' | 'sum',
+  progress: Progress,
+): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  const sources: ElementSource[] = [];
+  for (let k = 0; k < 2; k++) {
+    const f = opened[k];
+    if (f.format === 'csv') {
+      const s = new CsvSource(f.fh, paths[k], f.size, o.read.csv ?? {}, (n) => progress.add(n));
+      await s.start();
+      sources.push(s);
+    } else {
+      const s = new NpySource(f.fh, paths[k], f.size, (n) => progress.add(n));
+      if (!(await s.start())) return NOT_STREAMED;
+      sources.push(s);
+    }
+  }
+  const [logits, targets] = sources;
+  // weight and pos_weight are read whole, as the in-memory path reads them
+  const reader = new SourceReader(io);
+  const weight = o.weight !== undefined ? await readTensorFlag(reader, o.weight, '--weight', true, o.read, 'weight') : undefined;
+  const posWeight =
+    o.posWeight !== undefined ? await readTensorFlag(reader, o.posWeight, '--pos-weight', true, o.read, 'pos_weight') : undefined;
+
+  // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
+  // shape checks at the end, which word it.
+  const known = logits.knownShape();
+  const plan = (f: Flag | undefined, name: string): Operand | undefined | null => {
+    if (f === undefined) return undefined;
+    try {
+      return broadcastTo(f.tensor, planShape(known, f.tensor.shape), name, f.where);
+    } catch (e) {
+      if (e instanceof InputError) return null;
+      throw e;
+    }
+  };
+  const w = plan(weight, 'weight');
+  const p = plan(posWeight, 'pos_weight');
+  let computing = w !== null && p !== null && sameShape(known.slice(1), targets.knownShape().slice(1));
+
+  const x = new Float64Array(SUM_CHUNK);
+  const y = new Float64Array(SUM_CHUNK);
+  const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
+  const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
+  const total = new CompensatedSum();
+  let n = 0;
+  for (;;) {
+    const nx = await logits.read(x);
+    const ny = await targets.read(y);
+    const m = Math.min(nx, ny);
+    if (nx !== ny) computing = false;
+    if (computing && m > 0) {
+      let wOp = w ?? undefined;
+      let pOp = p ?? undefined;
+      if (wChunk && w) {
+        fillOperand(w, n, m, wChunk);
+        wOp = { data: wChunk, inner: 1, block: SUM_CHUNK };
+      }
+      if (pChunk && p) {
+        fillOperand(p, n, m, pChunk);
+        pOp = { data: pChunk, inner: 1, block: SUM_CHUNK };
+      }
+      // one chunk of the kernel's reduction: its own compensated sum, merged as finishBce merges it
+      const sum = new CompensatedSum();
+      bceElements(x, y, wOp, pOp, 0, m, { sum });
+      const [s, c] = sum.state();
+      total.add(s);
+      total.add(Number.isFinite(s) ? c : 0);
+    }
+    n += Math.max(nx, ny);
+    if (nx < SUM_CHUNK && ny < SUM_CHUNK) break;
+    // one source ended: read the other to its end, for its shape (and its errors)
+    if (nx < SUM_CHUNK || ny < SUM_CHUNK) {
+      const rest = nx < SUM_CHUNK ? targets : logits;
+      while ((await rest.read(x)) === SUM_CHUNK);
+      break;
+    }
+  }
+
+  // The shape checks of the in-memory path (inputs.ts loadProblem), in its order and words.
+  const shape = logits.shape();
+  checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
+  if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');
+  const count = numel(shape);
+  const loss = reduction === 'mean' ? total.value / count : total.value;
+  const empty = (s: number[]): Tensor => ({ data: new Float64Array(0), shape: s });
+  return {
+    problem: {
+      logits: { tensor: empty(shape), where: logits.where },
+      targets: { tensor: empty(shape), where: targets.where },
+      weight,
+      posWeight,
+      reduction,
+      warnings: [],
+    },
+    result: { reduction, shape: [...shape], loss },
+  };
+}
