@@ -79,6 +79,15 @@ describe('bce end to end', () => {
     expect(readdirSync(dir)).toEqual(['r.json']);
   });
 
+  it('-o onto a FIFO (or a device such as /dev/null) writes into it instead of replacing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bce-'));
+    const fifo = join(dir, 'pipe');
+    const r = spawnSync('sh', ['-c', `mkfifo ${fifo} && (cat ${fifo} > ${join(dir, 'got')} &) && node ${bin} fixtures/examples/seed.json --json -o ${fifo}; status=$?; wait; sleep 0.2; test -p ${fifo} && echo still-a-fifo; exit $status`], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('still-a-fifo');
+    expect(JSON.parse(readFileSync(join(dir, 'got'), 'utf8')).loss).toBe(0.5147275127162853);
+  });
+
   it('bad input: exit 2, one line on stderr naming file and place, nothing on stdout, no output file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bce-'));
     const bad = join(dir, 'bad.csv');
