@@ -1,6 +1,6 @@
 /**
  * Streaming: the loss of files larger than memory. For reduction mean or sum without gradients, logits and
- * targets given as CSV or NPY files are read in chunks (./io/csv-stream.ts) and computed chunk by chunk, so
+ * targets given as CSV, NPY or flat JSON array files are read in chunks (./io/csv-stream.ts) and computed chunk by chunk, so
  * memory does not depend on the files' size; weight and pos_weight (normally small) are read whole.
  *
  * The result is the in-memory one, bit for bit: the kernel's deterministic reduction (kernel.ts: chunks of
@@ -24,7 +24,7 @@ import { broadcastTo, numel, sameShape } from './tensor.js';
 import type { Operand, Tensor } from './tensor.js';
 import { formatOfName, sniffFormat } from './io/read-tensor.js';
 import type { TensorFormat } from './io/read-tensor.js';
-import { CsvSource, NPY_HEAD_BYTES, NpySource } from './io/csv-stream.js';
+import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './io/csv-stream.js';
 import type { ElementSource } from './io/csv-stream.js';
 import { CsvFallback } from './io/csv-fast.js';
 import { checkShapes, readTensorFlag } from './inputs.js';
@@ -83,7 +83,7 @@ async function openInput(path: string, override: TensorFormat | undefined): Prom
     await fh.read(head, 0, head.length, 0);
     format = sniffFormat(head);
     // a binary file that does not sniff as any format is not CSV: let the in-memory path say what it is
-    if (format === 'csv' && head.includes(0)) format = 'json';
+    if (format === 'csv' && head.includes(0)) format = 'safetensors';
   }
   return { fh, size: st.size, format };
 }
@@ -106,7 +106,7 @@ export async function computeStreamed(
       const f = await openInput(p, o.read.inputFormat);
       if (f === undefined) return NOT_STREAMED;
       opened.push(f);
-      if (f.format !== 'csv' && f.format !== 'npy') return NOT_STREAMED;
+      if (f.format !== 'csv' && f.format !== 'npy' && f.format !== 'json') return NOT_STREAMED;
       if (f.format === 'csv' && o.read.csv?.engine === 'csv-parse') return NOT_STREAMED;
     }
     const total = opened.reduce((a, f) => a + f.size, 0);
@@ -149,8 +149,12 @@ async function stream(
       const s = new CsvSource(f.fh, paths[k], f.size, o.read.csv ?? {}, (n) => progress.add(n));
       await s.start();
       sources.push(s);
-    } else {
+    } else if (f.format === 'npy') {
       const s = new NpySource(f.fh, paths[k], f.size, (n) => progress.add(n));
+      if (!(await s.start())) return NOT_STREAMED;
+      sources.push(s);
+    } else {
+      const s = new JsonSource(f.fh, paths[k], f.size, (n) => progress.add(n));
       if (!(await s.start())) return NOT_STREAMED;
       sources.push(s);
     }

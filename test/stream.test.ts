@@ -140,6 +140,52 @@ describe('streaming = in memory, bit for bit', () => {
     expect(typeof a).toBe('number');
     expect(same(a, await inMemory(o))).toBe(true);
   });
+
+  it('a line longer than the read buffer', async () => {
+    const cols = 300000;
+    const x = Array.from({ length: 2 * cols }, (_, i) => ((i * 7919) % 2001) / 100 - 10);
+    const y = Array.from({ length: 2 * cols }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const o = options('-l', file('csv', csvText(x, cols)), '-t', file('csv', csvText(y, cols)), '-r', 'sum');
+    const a = await streamed(o, 0);
+    expect(typeof a).toBe('number');
+    expect(same(a, await inMemory(o))).toBe(true);
+  });
+});
+
+describe('flat JSON arrays stream too', () => {
+  it('bit for bit, with NaN, Infinity and numeric strings', async () => {
+    const n = 2 * SUM_CHUNK + 5;
+    const x = Array.from({ length: n }, (_, i) => ((i * 7919) % 2001) / 100 - 10);
+    const y = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const xs = x.map((v, i) => (i === 7 ? 'NaN' : i === 9 ? '"-inf"' : i === 11 ? 'Infinity' : String(v)));
+    const body = `[${xs.join(', ')}]\n`;
+    for (const targets of [file('json', JSON.stringify(y)), file('npy', npyBytes(y, [n])), file('csv', y.join('\n'))]) {
+      const o = options('-l', file('json', body), '-t', targets, '-r', 'sum', '-w', file('json', JSON.stringify([0.5])));
+      const a = await streamed(o, 0);
+      const b = await inMemory(o);
+      if (targets.endsWith('.csv')) {
+        expect(a).toBe(b); // [n] against [n, 1]: the same shape error
+        continue;
+      }
+      expect(typeof a).toBe('number');
+      expect(same(a, b)).toBe(true);
+    }
+    for (const text of ['[]', ' [ ] ', '[1]', '[ 1 , 2 ,3]\n\n']) {
+      const o = options('-l', file('json', text), '-t', file('json', text));
+      expect(same(await streamed(o, 0), await inMemory(o))).toBe(true);
+    }
+  });
+  it('anything else is read in memory, or is an error naming the byte and the element', async () => {
+    const y = file('json', '[1, 0]');
+    for (const text of ['[[1, 2]]', '{"logits": 1}', '3', '[1, {}]', '[1, "x"]', '[1 2]', '[1,', '[1, 2] x', '[1, tru]', '[1, "\\u0031"]']) {
+      const o = options('-l', file('json', text), '-t', y);
+      const a = await streamed(o, 0);
+      const b = await inMemory(o);
+      if (typeof b === 'number') expect(same(a, b) || a === 'not streamed').toBe(true);
+      else if (a !== 'not streamed') expect(a).toMatch(/: byte \d+: \[\d+\]: /);
+      expect(await streamed(o, 1 << 30)).toBe(typeof b === 'string' ? 'not streamed' : a);
+    }
+  });
 });
 
 describe('streaming errors = in-memory errors', () => {
@@ -180,6 +226,7 @@ describe('streaming errors = in-memory errors', () => {
     const y = file('csv', '0,1\n1,0\n');
     expect(await streamed(options('-l', file('csv', '"1",2\n3,4\n'), '-t', y))).toBe('not streamed');
     expect(await streamed(options('-l', file('json', '[[1,2],[3,4]]'), '-t', y))).toBe('not streamed');
+    expect(await streamed(options('-l', file('safetensors', new Uint8Array(100)), '-t', y))).toBe('not streamed');
     expect(await streamed(options('-l', file('csv', '1,2\n3,4\n'), '-t', y, '--csv-engine', 'csv-parse'))).toBe('not streamed');
     expect(await streamed(options('-l', join(dir, 'missing.csv'), '-t', y))).toBe('not streamed');
   });

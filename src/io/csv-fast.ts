@@ -116,6 +116,13 @@ export function scanNumber(s: string, a: number, b: number): number {
   return Number(s.slice(a, b));
 }
 
+/** The number s[a..b) in the strict grammar, or undefined. */
+export function tokenNumber(s: string, a: number, b: number): number | undefined {
+  badToken = false;
+  const v = scanNumber(s, a, b);
+  return badToken ? undefined : v;
+}
+
 /** Text of s[a..b) (latin1 characters = UTF-8 bytes) as the UTF-8 text it holds. */
 function utf8(s: string, a: number, b: number): string {
   return Buffer.from(s.slice(a, b), 'latin1').toString('utf8');
@@ -414,4 +421,4 @@ export function readCsvBytes(
 }
 
 /** Bytes scanned as one string by the in-memory reader. */
-const PIECE = 1 << 24;
+const PIECE = 1 << 16;

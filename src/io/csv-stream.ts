@@ -10,7 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
-import { CsvScanner, headText, textStart } from './csv-fast.js';
+import { CsvScanner, headText, textStart, tokenNumber } from './csv-fast.js';
 import { sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { checkNpyLength, decodeElements, readNpyHeader } from './npy.js';
@@ -35,14 +35,21 @@ export type OnBytes = (n: number) => void;
 
 const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
 
+/**
+ * Bytes scanned as one string: small enough for V8 to keep the string in its young generation, where it
+ * is freed cheaply, so that memory stays flat however long the file.
+ */
+export const SCAN_BYTES = 1 << 16;
+
 export class CsvSource implements ElementSource {
   private scanner!: CsvScanner;
   /** the next value of scanner.values to hand out */
   private q = 0;
   private pos = 0;
   private eof = false;
-  /** bytes read but not yet scanned: the start of a line */
-  private rest: Buffer = Buffer.alloc(0);
+  /** bytes read but not yet scanned, buf[0..len): the start of a line */
+  private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
+  private len = 0;
   private final: { rows: number; cols: number } | undefined;
 
   constructor(
@@ -53,52 +60,69 @@ export class CsvSource implements ElementSource {
     private readonly onBytes: OnBytes,
   ) {}
 
-  private async readMore(): Promise<Buffer> {
+  /** Appends up to READ_BYTES more of the file to buf. */
+  private async readMore(): Promise<void> {
     const want = Math.min(READ_BYTES, this.size - this.pos);
     if (want <= 0) {
       this.eof = true;
-      return Buffer.alloc(0);
+      return;
     }
-    const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await this.fh.read(buf, 0, want, this.pos);
+    if (this.buf.length - this.len < want) {
+      // a line longer than the buffer: make room for it
+      const bigger = Buffer.allocUnsafe(2 * (this.len + want));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.pos);
     this.pos += bytesRead;
+    this.len += bytesRead;
     this.onBytes(bytesRead);
     if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
-    return buf.subarray(0, bytesRead);
   }
 
   /** Reads the first lines: the BOM, the delimiter (sniffed from the first 50 lines), the first record. */
   async start(): Promise<void> {
-    let head: Buffer = Buffer.alloc(0);
-    const lines = (b: Buffer) => {
+    const lines = () => {
       let n = 0;
-      for (let i = b.indexOf(0x0a); i >= 0 && n < 50; i = b.indexOf(0x0a, i + 1)) n++;
+      for (let i = this.buf.indexOf(0x0a); i >= 0 && i < this.len && n < 50; i = this.buf.indexOf(0x0a, i + 1)) n++;
       return n;
     };
-    while (!this.eof && lines(head) < 50 && head.length < 64 * READ_BYTES) head = Buffer.concat([head, await this.readMore()]);
+    while (!this.eof && lines() < 50 && this.len < 64 * READ_BYTES) await this.readMore();
+    const head = this.buf.subarray(0, this.len);
     const from = textStart(head);
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
     this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, 1 << 17);
-    this.rest = head.subarray(from);
+    if (from > 0) {
+      this.buf.copyWithin(0, from, this.len);
+      this.len -= from;
+    }
     while (this.scanner.cols < 0 && !this.final) await this.scan();
   }
 
-  /** Scans the complete lines read so far (and reads more when there are none). */
+  /** Scans the complete lines read so far (reading more first when there are none). */
   private async scan(): Promise<void> {
-    let bytes = this.rest;
-    let cut = bytes.lastIndexOf(0x0a) + 1;
+    if (!this.eof) await this.readMore();
+    let cut = this.eof ? this.len : this.buf.lastIndexOf(0x0a, this.len - 1) + 1;
     while (cut === 0 && !this.eof) {
-      bytes = Buffer.concat([bytes, await this.readMore()]);
-      cut = bytes.lastIndexOf(0x0a) + 1;
+      await this.readMore();
+      cut = this.eof ? this.len : this.buf.lastIndexOf(0x0a, this.len - 1) + 1;
     }
-    if (this.eof) cut = bytes.length;
-    const piece = bytes.subarray(0, cut);
-    this.rest = bytes.subarray(cut);
+    const piece = this.buf.subarray(0, cut);
     if (!isUtf8(piece)) throw new InputError(this.where, NOT_UTF8);
-    this.scanner.feed(piece.toString('latin1'), 0, this.eof);
+    // in pieces of about SCAN_BYTES that end at line ends
+    let at = 0;
+    while (at < cut) {
+      let end = Math.min(at + SCAN_BYTES, cut);
+      if (end < cut) {
+        const nl = piece.lastIndexOf(0x0a, end - 1);
+        end = nl >= at ? nl + 1 : piece.indexOf(0x0a, end) + 1 || cut;
+      }
+      this.scanner.feed(piece.toString('latin1', at, end), 0, this.eof && end === cut);
+      at = end;
+    }
+    this.buf.copyWithin(0, cut, this.len);
+    this.len -= cut;
     if (this.eof) this.final = this.scanner.finish();
-    else if (this.rest.length === 0) this.rest = await this.readMore();
-    else this.rest = Buffer.concat([this.rest, await this.readMore()]);
   }
 
   knownShape(): number[] {
@@ -133,6 +157,8 @@ export class CsvSource implements ElementSource {
   }
 }
 
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The bytes of an .npy file that always hold its header (numpy caps it at 10000 characters). */
 export const NPY_HEAD_BYTES = 65536;
 
@@ -140,6 +166,7 @@ export class NpySource implements ElementSource {
   private header!: NpyHeader;
   private count = 0;
   private done = 0;
+  private buf: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly fh: FileHandle,
@@ -165,8 +192,10 @@ export class NpySource implements ElementSource {
   async read(dst: Float64Array): Promise<number> {
     const k = Math.min(dst.length, this.count - this.done);
     if (k <= 0) return 0;
-    const size = this.header.type.size;
-    const buf = Buffer.allocUnsafe(k * size);
+    const { type } = this.header;
+    const size = type.size;
+    if (this.buf.length < k * size) this.buf = Buffer.allocUnsafe(k * size);
+    const buf = this.buf.subarray(0, k * size);
     const at = this.header.dataStart + this.done * size;
     let got = 0;
     while (got < buf.length) {
@@ -175,12 +204,192 @@ export class NpySource implements ElementSource {
       got += bytesRead;
     }
     this.onBytes(got);
-    dst.set(decodeElements(buf, 0, k, this.header.type, this.where));
+    if (type.kind === 'f' && size === 8 && type.littleEndian === HOST_LITTLE) {
+      // float64 in the host's order: the bytes are the values
+      new Uint8Array(dst.buffer, dst.byteOffset, k * 8).set(buf);
+    } else dst.set(decodeElements(buf, 0, k, type, this.where));
     this.done += k;
     return k;
   }
 
   shape(): number[] {
     return [...this.header.shape];
+  }
+}
+
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** characters of a bare number token (as ./json.ts reads them): + - . 0-9 e E, and letters for NaN / Infinity */
+const isTokenChar = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/**
+ * A flat JSON array of numbers ([1.5, -2, NaN, "inf", ...], as json.dump writes a list), read in chunks.
+ * Numbers are read as ./json.ts reads them: a bare token or a string, in the strict grammar of ./number.ts.
+ * Anything else (nesting, objects, escapes in strings, a bad token) is an InputError naming the byte offset
+ * and the element; the caller re-reads files that fit in memory, to word any error as the in-memory reader does.
+ */
+export class JsonSource implements ElementSource {
+  private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
+  private len = 0;
+  private pos = 0;
+  /** file offset of buf[0] */
+  private base = 0;
+  private eof = false;
+  private n = 0;
+  private closed = false;
+  private trailingChecked = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    readonly where: string,
+    private readonly size: number,
+    private readonly onBytes: OnBytes,
+  ) {}
+
+  private async readMore(): Promise<void> {
+    const want = Math.min(READ_BYTES, this.size - this.pos);
+    if (want <= 0) {
+      this.eof = true;
+      return;
+    }
+    if (this.buf.length - this.len < want) {
+      const bigger = Buffer.allocUnsafe(2 * (this.len + want));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.pos);
+    this.pos += bytesRead;
+    this.len += bytesRead;
+    this.onBytes(bytesRead);
+    if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
+  }
+
+  private fail(at: number, what: string): never {
+    throw new InputError(`${this.where}: byte ${this.base + at}`, `[${this.n}]: ${what}`);
+  }
+
+  /** Reads up to the first element: false when the file is not a flat array (then it is read in memory). */
+  async start(): Promise<boolean> {
+    await this.readMore();
+    let i = this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf ? 3 : 0;
+    while (i < this.len && isJsonSpace(this.buf[i])) i++;
+    if (this.buf[i] !== 0x5b) return false;
+    i++;
+    while (i < this.len && isJsonSpace(this.buf[i])) i++;
+    if (i < this.len && (this.buf[i] === 0x5b || this.buf[i] === 0x7b)) return false;
+    this.drop(i);
+    return true;
+  }
+
+  /** Forgets buf[0..k). */
+  private drop(k: number): void {
+    this.buf.copyWithin(0, k, this.len);
+    this.len -= k;
+    this.base += k;
+  }
+
+  knownShape(): number[] {
+    return this.closed ? [this.n] : [-1];
+  }
+
+  async read(dst: Float64Array): Promise<number> {
+    let got = 0;
+    while (got < dst.length && !this.closed) {
+      // the complete elements in buf: up to its last ',' or ']' (all of it at the end of the file)
+      let end = this.len;
+      if (!this.eof) {
+        end = Math.max(this.buf.lastIndexOf(0x2c, this.len - 1), this.buf.lastIndexOf(0x5d, this.len - 1)) + 1;
+        if (end === 0) {
+          await this.readMore();
+          continue;
+        }
+      }
+      const s = this.buf.toString('latin1', 0, end);
+      let i = 0;
+      while (got < dst.length) {
+        while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
+        if (i >= s.length) break;
+        const c = s.charCodeAt(i);
+        if (c === 0x5d && this.n === 0 && got === 0) {
+          // an empty array
+          this.closed = true;
+          i++;
+          break;
+        }
+        let a = i;
+        let b: number;
+        let text = s;
+        const at = i;
+        if (c === 0x22) {
+          // a string: to its closing quote, skipping escaped characters
+          b = i + 1;
+          let escaped = false;
+          while (b < s.length && s.charCodeAt(b) !== 0x22) {
+            if (s.charCodeAt(b) === 0x5c) {
+              escaped = true;
+              b++;
+            }
+            b++;
+          }
+          if (b >= s.length) {
+            if (this.eof) this.fail(i, 'unexpected end of the input inside an array');
+            this.fail(i, 'expected a number, found a string that is not one');
+          }
+          a = i + 1;
+          if (escaped) {
+            try {
+              text = JSON.parse(s.slice(i, b + 1)) as string;
+            } catch {
+              this.fail(i, 'invalid escape in string');
+            }
+            a = 0;
+          }
+          i = b + 1;
+          if (escaped) b = text.length;
+        } else {
+          while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+          b = i;
+          if (a === b) {
+            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found '${s[a]}'`);
+          }
+        }
+        const v = tokenNumber(text, a, b);
+        if (v === undefined) this.fail(at, `'${Buffer.from(text.slice(a, Math.min(b, a + 40)), 'latin1').toString('utf8')}' is not a number`);
+        dst[got++] = v;
+        while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
+        if (i >= s.length) {
+          if (this.eof) this.fail(i, 'unexpected end of the input inside an array');
+          break;
+        }
+        const d = s.charCodeAt(i);
+        this.n++;
+        i++;
+        if (d === 0x5d) {
+          this.closed = true;
+          break;
+        }
+        if (d !== 0x2c) this.fail(i - 1, "expected ',' or ']'");
+      }
+      this.drop(i);
+      if (this.closed) break;
+      if (got < dst.length && !this.eof) await this.readMore();
+      else if (got < dst.length && this.eof && this.len === 0) this.fail(0, 'unexpected end of the input inside an array');
+    }
+    if (this.closed && !this.trailingChecked) {
+      this.trailingChecked = true;
+      for (;;) {
+        let i = 0;
+        while (i < this.len && isJsonSpace(this.buf[i])) i++;
+        if (i < this.len) this.fail(i, 'expected the end of the input after the array');
+        this.drop(this.len);
+        if (this.eof) break;
+        await this.readMore();
+      }
+    }
+    return got;
+  }
+
+  shape(): number[] {
+    return [this.n];
   }
 }
