@@ -1,12 +1,22 @@
 /**
- * A worker thread's share of a loss computation: the chunks [from, to) of a plan whose big arrays live
- * in shared memory (see parallel.ts). bin/build.mjs bundles this file into a string that parallel.ts
- * starts with `new Worker(source, { eval: true })`, so the CLI stays one file.
+ * A worker thread's share of a loss computation (see parallel.ts): once the inputs are in shared memory
+ * (CTRL_READY), it claims chunks from the back, down to `firstChunk`, and stops at the first chunk that
+ * the main thread claimed first. bin/build.mjs bundles this file into a string that parallel.ts starts
+ * with `new Worker(source, { eval: true })`, so the CLI stays one file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBcePlan } from './kernel.js';
+import { runBcePlan, SUM_CHUNK } from './kernel.js';
 import type { BcePlan } from './kernel.js';
+import { claimChunk, CTRL_NEXT, CTRL_READY } from './parallel.js';
 
-const { plan, from, to } = workerData as { plan: BcePlan; from: number; to: number };
-runBcePlan(plan, from, to);
-parentPort?.postMessage('done');
+const { plan, ctrl, firstChunk } = workerData as { plan: BcePlan; ctrl: Int32Array; firstChunk: number };
+Atomics.wait(ctrl, CTRL_READY, 0);
+let computed = 0;
+for (;;) {
+  const k = Atomics.sub(ctrl, CTRL_NEXT, 1) - 1;
+  if (k < firstChunk || !claimChunk(ctrl, k)) break;
+  runBcePlan(plan, k * SUM_CHUNK, Math.min(plan.n, (k + 1) * SUM_CHUNK));
+  computed++;
+}
+// done: how many chunks this worker computed
+parentPort?.postMessage(computed);

@@ -1,9 +1,17 @@
 /**
- * bceWithLogits on several threads: the plan's chunks are split into one contiguous range per thread;
- * the main thread computes the first range while worker threads compute the others in shared memory.
- * The reduction merges the chunks' partial sums in chunk order (kernel.ts, SUM_CHUNK), so the result
- * is the same, bit for bit, as bceWithLogits on one thread: the losses, the gradients and the reduction.
+ * bceWithLogits on several threads. The work is the plan's chunks (kernel.ts, SUM_CHUNK): the main thread
+ * claims them from the front, worker threads from the back, each chunk taken by whoever claims it first
+ * (an atomic flag per chunk in shared memory), until the two ends meet. A worker that starts late, or a
+ * core that is busy with something else, just means the main thread computes more; when it has done
+ * every chunk it stops the workers without waiting for them. The reduction merges the chunks' partial
+ * sums in chunk order, so the result is the same, bit for bit, as bceWithLogits on one thread: the
+ * losses, the gradients and the reduction, whichever thread computed which chunk.
+ *
+ * Workers read the inputs from shared memory: inputs that are not there already are copied, the back
+ * half only (the part that workers may claim), while the workers start.
  */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
 import type { BceOptions, BcePlan, BceResult } from './kernel.js';
 import type { Operand, Tensor } from './tensor.js';
@@ -12,11 +20,13 @@ import type { Operand, Tensor } from './tensor.js';
 declare const __BCE_KERNEL_WORKER__: string | undefined;
 
 /**
- * Below this many elements one thread is faster: starting a worker costs ~20-40 ms here (a new V8
- * isolate and Node's bootstrap), which at ~30 M elements/s is the time of ~1M elements. Measured with
- * `npm run bench` (the kernel scaling rows).
+ * Below this many elements one thread is as fast or faster: a worker takes ~20-30 ms to start (a new V8
+ * isolate and Node's bootstrap), its first chunk runs before V8 has optimised the loop, and the inputs'
+ * back half is copied into shared memory. Measured with `npm run bench` (the scaling table): on the
+ * 2-core machine it was tuned on, two threads lost below ~2M elements of loss + grad and won from ~4M,
+ * when the second core was free.
  */
-export const PARALLEL_MIN_ELEMENTS = 2_000_000;
+export const PARALLEL_MIN_ELEMENTS = 4_000_000;
 
 export interface ParallelOptions {
   /** threads to use, the main one included; default: os.availableParallelism(); 1 = no workers */
@@ -25,6 +35,8 @@ export interface ParallelOptions {
   minElements?: number;
   /** the worker's JavaScript source (default: the one bundled by the build) */
   workerSource?: string;
+  /** filled in when given: how the chunks were shared out */
+  stats?: { threads: number; chunks: number; workerChunks: number };
 }
 
 const builtWorkerSource = typeof __BCE_KERNEL_WORKER__ === 'string' ? __BCE_KERNEL_WORKER__ : undefined;
@@ -40,18 +52,6 @@ export function threadsFor(n: number, available: number, options: ParallelOption
 export function threadsFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
   const v = env.BCE_THREADS;
   return v !== undefined && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : undefined;
-}
-
-/** Cuts [0, n) into `parts` contiguous ranges of whole chunks (the last may end mid-chunk). */
-export function splitChunks(n: number, parts: number): [number, number][] {
-  const chunks = Math.ceil(n / SUM_CHUNK);
-  const ranges: [number, number][] = [];
-  for (let k = 0; k < parts; k++) {
-    const lo = Math.min(n, Math.floor((chunks * k) / parts) * SUM_CHUNK);
-    const hi = Math.min(n, Math.floor((chunks * (k + 1)) / parts) * SUM_CHUNK);
-    ranges.push([lo, hi]);
-  }
-  return ranges;
 }
 
 function sharedArray(n: number): Float64Array {
@@ -76,21 +76,42 @@ function shareOperand(o: Operand | undefined): Operand | undefined {
   return { ...o, data: shareFrom(o.data, 0) };
 }
 
-async function runWorker(source: string, plan: BcePlan, from: number, to: number): Promise<void> {
-  // loaded only when a computation is big enough for threads: a small run does not pay for the module
-  const { Worker } = await import('node:worker_threads');
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { plan, from, to } });
-    let done = false;
-    worker.once('message', () => {
-      done = true;
-      resolve();
+/** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
+export const CTRL_NEXT = 0;
+export const CTRL_READY = 1;
+export const CTRL_FLAGS = 2;
+
+/** Claims chunk k for the calling thread: true when no thread had claimed it. */
+export function claimChunk(ctrl: Int32Array, k: number): boolean {
+  return Atomics.compareExchange(ctrl, CTRL_FLAGS + k, 0, 1) === 0;
+}
+
+interface Running {
+  /** the number of chunks the worker computed */
+  done: Promise<number>;
+  stop(): void;
+}
+
+function startWorker(source: string, data: { plan: BcePlan; ctrl: Int32Array; firstChunk: number }): Running {
+  const worker = new Worker(source, { eval: true, workerData: data });
+  let finished = false;
+  const done = new Promise<number>((resolve, reject) => {
+    worker.once('message', (computed: unknown) => {
+      finished = true;
+      resolve(typeof computed === 'number' ? computed : 0);
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
-      if (!done) reject(new Error(`kernel worker exited with code ${code} before finishing`));
+      if (!finished) reject(new Error(`kernel worker exited with code ${code} before finishing`));
     });
   });
+  return {
+    done,
+    stop: () => {
+      finished = true;
+      void worker.terminate();
+    },
+  };
 }
 
 /**
@@ -108,21 +129,44 @@ export async function bceWithLogitsParallel(
   if (source === undefined || n < (parallel.minElements ?? PARALLEL_MIN_ELEMENTS) || parallel.threads === 1) {
     return bceWithLogits(logits, targets, options);
   }
-  const threads = threadsFor(n, (await import('node:os')).availableParallelism(), parallel);
+  const threads = threadsFor(n, availableParallelism(), parallel);
   if (threads < 2) return bceWithLogits(logits, targets, options);
   const plan = planBce(logits, targets, options, sharedArray);
-  const ranges = splitChunks(plan.n, threads);
-  const first = ranges[0][1];
-  const shared: BcePlan = {
-    ...plan,
-    x: shareFrom(plan.x, first),
-    y: shareFrom(plan.y, first),
-    weight: shareOperand(plan.weight),
-    posWeight: shareOperand(plan.posWeight),
-  };
-  const workers = ranges.slice(1).map(([lo, hi]) => runWorker(source, shared, lo, hi));
-  // the main thread's share, while the workers compute theirs
-  runBcePlan(plan, ranges[0][0], ranges[0][1]);
-  await Promise.all(workers);
+  const chunks = Math.ceil(n / SUM_CHUNK);
+  // workers may claim the back half; that is the part of the inputs they need in shared memory
+  const firstChunk = Math.floor(chunks / 2);
+  const from = firstChunk * SUM_CHUNK;
+  const ctrl = new Int32Array(new SharedArrayBuffer((CTRL_FLAGS + chunks) * Int32Array.BYTES_PER_ELEMENT));
+  ctrl[CTRL_NEXT] = chunks;
+  const shared: BcePlan = { ...plan };
+  const xShared = plan.x.buffer instanceof SharedArrayBuffer ? plan.x : sharedArray(n);
+  const yShared = plan.y.buffer instanceof SharedArrayBuffer ? plan.y : sharedArray(n);
+  shared.x = xShared;
+  shared.y = yShared;
+  shared.weight = shareOperand(plan.weight);
+  shared.posWeight = shareOperand(plan.posWeight);
+  if (parallel.stats) Object.assign(parallel.stats, { threads, chunks, workerChunks: 0 });
+  // start the workers first: they boot while this thread copies the inputs, then wait for CTRL_READY
+  const workers: Running[] = [];
+  for (let k = 1; k < threads; k++) workers.push(startWorker(source, { plan: shared, ctrl, firstChunk }));
+  try {
+    if (xShared !== plan.x) xShared.set(plan.x.subarray(from), from);
+    if (yShared !== plan.y) yShared.set(plan.y.subarray(from), from);
+    Atomics.store(ctrl, CTRL_READY, 1);
+    Atomics.notify(ctrl, CTRL_READY);
+    // this thread's share: chunks from the front, until one was claimed by a worker
+    let k = 0;
+    for (; k < chunks && claimChunk(ctrl, k); k++) runBcePlan(plan, k * SUM_CHUNK, Math.min(n, (k + 1) * SUM_CHUNK));
+    if (k === chunks) {
+      // every chunk done here: the workers have nothing left to do
+      for (const w of workers) w.stop();
+    } else {
+      const computed = await Promise.all(workers.map((w) => w.done));
+      if (parallel.stats) parallel.stats.workerChunks = computed.reduce((a, b) => a + b, 0);
+    }
+  } catch (e) {
+    for (const w of workers) w.stop();
+    throw e;
+  }
   return finishBce(plan);
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSync } from 'esbuild';
 import { bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
 import type { BceOptions, BceResult } from '../src/kernel.js';
-import { bceWithLogitsParallel, splitChunks, threadsFor, threadsFromEnv } from '../src/parallel.js';
+import { bceWithLogitsParallel, threadsFor, threadsFromEnv } from '../src/parallel.js';
 import type { Tensor } from '../src/tensor.js';
 
 // the worker as the build bundles it (the tests run from src/, where no bundled source exists)
@@ -42,7 +42,7 @@ function sameResult(a: BceResult, b: BceResult): void {
   bits(a.gradTargets, b.gradTargets);
 }
 
-const C = 5;
+const C = 4;
 const n = 3 * SUM_CHUNK + 7 * C; // three whole chunks and a partial one
 const x: Tensor = { data: data(n, 1, (r) => (r() - 0.5) * 60), shape: [n / C, C] };
 const y: Tensor = { data: data(n, 2, (r) => (r() < 0.4 ? 1 : r() < 0.5 ? 0 : r())), shape: [n / C, C] };
@@ -55,7 +55,7 @@ describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
     ['mean, grads', { reduction: 'mean', grad: true, gradTargets: true }],
     ['sum', { reduction: 'sum' }],
     ['none, grad', { reduction: 'none', grad: true }],
-    ['mean, per-class weight and pos_weight', { weight: { data: Float64Array.from([1, 0.5, 2, 0, 3]), shape: [C] }, posWeight: { data: Float64Array.from([3, 1, 1, 0.5, 2]), shape: [C] }, grad: true }],
+    ['mean, per-class weight and pos_weight', { weight: { data: Float64Array.from([1, 0.5, 2, 0]), shape: [C] }, posWeight: { data: Float64Array.from([3, 1, 1, 0.5]), shape: [C] }, grad: true }],
     ['sum, a full weight (shared, not cloned)', { reduction: 'sum', weight: { data: data(n, 3, (r) => r() * 2), shape: [n / C, C] }, gradTargets: true }],
   ];
   for (const [name, options] of cases) {
@@ -66,6 +66,23 @@ describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
       }
     });
   }
+
+  it('workers compute a share of the chunks when the input is big enough', async () => {
+    const m = 48 * SUM_CHUNK;
+    const bx: Tensor = { data: data(m, 5, (r) => (r() - 0.5) * 20), shape: [m] };
+    const by: Tensor = { data: data(m, 6, (r) => (r() < 0.5 ? 1 : 0)), shape: [m] };
+    const options: BceOptions = { reduction: 'mean', grad: true };
+    const one = bceWithLogits(bx, by, options);
+    let workerChunks = 0;
+    for (let k = 0; k < 5 && workerChunks === 0; k++) {
+      const stats = { threads: 0, chunks: 0, workerChunks: 0 };
+      sameResult(one, await bceWithLogitsParallel(bx, by, options, { threads: 2, minElements: 0, workerSource, stats }));
+      expect(stats.chunks).toBe(48);
+      workerChunks = stats.workerChunks;
+    }
+    // on a busy machine the main thread may do everything; over five tries the worker gets some
+    expect(workerChunks).toBeGreaterThan(0);
+  });
 
   it('inputs already in shared memory are used in place', async () => {
     const sx = new Float64Array(new SharedArrayBuffer(n * 8));
@@ -83,19 +100,34 @@ describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
   });
 });
 
-describe('splitting the work', () => {
-  it('cuts at whole chunks, covering [0, n) once', () => {
-    expect(splitChunks(n, 2)).toEqual([[0, 2 * SUM_CHUNK], [2 * SUM_CHUNK, n]]);
-    expect(splitChunks(10, 2)).toEqual([[0, 0], [0, 10]]);
-    for (const parts of [1, 2, 3, 7]) {
-      const r = splitChunks(n, parts);
-      expect(r[0][0]).toBe(0);
-      expect(r[r.length - 1][1]).toBe(n);
-      for (let k = 1; k < r.length; k++) expect(r[k][0]).toBe(r[k - 1][1]);
-      for (const [lo] of r) expect(lo % SUM_CHUNK).toBe(0);
-    }
+describe('sharing the work', () => {
+  it('a worker that claims nothing, or one that fails to start, leaves every chunk to the main thread', async () => {
+    const options: BceOptions = { reduction: 'mean', grad: true };
+    const one = bceWithLogits(x, y, options);
+    const idle = "require('node:worker_threads').parentPort.postMessage(0)";
+    sameResult(one, await bceWithLogitsParallel(x, y, options, { threads: 2, minElements: 0, workerSource: idle }));
+    // a worker that never answers: the main thread does all the chunks and stops it
+    const stuck = 'setInterval(() => {}, 1000)';
+    sameResult(one, await bceWithLogitsParallel(x, y, options, { threads: 3, minElements: 0, workerSource: stuck }));
   });
 
+  it('a worker that crashes after claiming a chunk gives an error, never a wrong result', async () => {
+    const crash = `const { workerData } = require('node:worker_threads');
+      Atomics.compareExchange(workerData.ctrl, 2 + Atomics.sub(workerData.ctrl, 0, 1) - 1, 0, 1);
+      throw new Error('boom');`;
+    const options: BceOptions = { reduction: 'sum', grad: true };
+    const one = bceWithLogits(x, y, options);
+    // racy by nature: either the worker claimed a chunk before the main thread got there (an error),
+    // or the main thread did every chunk first (the right result)
+    for (let k = 0; k < 3; k++) {
+      const r = await bceWithLogitsParallel(x, y, options, { threads: 2, minElements: 0, workerSource: crash }).catch((e: Error) => e);
+      if (r instanceof Error) expect(r.message).toMatch(/boom/);
+      else sameResult(one, r);
+    }
+  });
+});
+
+describe('how many threads', () => {
   it('threads: never more than chunks, one below the threshold; BCE_THREADS', () => {
     expect(threadsFor(10, 8, { minElements: 0 })).toBe(1);
     expect(threadsFor(n, 8, { minElements: 0 })).toBe(4);
