@@ -100,6 +100,10 @@ async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> 
       if (engine === 'fast') throw new InputError(src.name, `${e.message}: the fast CSV engine does not read it (try --csv-engine auto)`);
     }
   }
+  // csv-parse reads one string, and V8's longest string is 2^29 - 24 characters
+  if (src.bytes.length > 2 ** 29 - 24) {
+    throw new InputError(src.name, 'larger than 512 MiB, too large for csv-parse; the fast CSV engine reads it if it has no quoted cells');
+  }
   const { parseCsv } = await import('./csv.js');
   return parseCsv(decodeText(src), src.name, csv);
 }
