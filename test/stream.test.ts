@@ -242,3 +242,22 @@ describe('streaming errors = in-memory errors', () => {
     expect(streamable(options('b.json'))).toBe(false);
   });
 });
+
+describe('through the CLI', async () => {
+  const { runBce } = await import('./helpers/run.js');
+  it('streams, warns unless -q, and bad input is one line on stderr with exit 2', async () => {
+    const x = file('csv', '# logits\n1 2 3\n4 5 6\n');
+    const y = file('csv', '0 1 1\n1 0 1\n');
+    const r = await runBce(['-l', x, '-t', y, '--json', '--size-average', 'false']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reduction: 'sum', shape: [2, 3] });
+    expect(r.stderr).toMatch(/^bce: warning: size_average and reduce args will be deprecated/);
+    const q = await runBce(['-l', x, '-t', y, '--json', '--size-average', 'false', '-q']);
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toBe(r.stdout);
+    const bad = await runBce(['-l', x, '-t', file('csv', '0 1 1\n1 0\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^bce: \S+\.csv:2:4: ragged row: 2 fields where the rows before it have 3\n$/);
+  });
+});
