@@ -62,3 +62,15 @@ export class Progress {
     this.width = 0;
   }
 }
+
+/** Where reads in memory draw their bar: set once per command (compute.ts), absent in library use. */
+let readSink: { io: Io; wanted: boolean } | undefined;
+
+export function enableReadProgress(io: Io, wanted: boolean): void {
+  readSink = { io, wanted };
+}
+
+/** A bar for one read of `total` bytes, or undefined when no command asked for bars. */
+export function readProgress(total: number): Progress | undefined {
+  return readSink && readSink.wanted ? new Progress(readSink.io, total, true) : undefined;
+}

@@ -1,6 +1,6 @@
 /** The progress bar: only on a terminal, only after ~2 s, never with --quiet, cleared at the end. */
 import { describe, expect, it } from 'vitest';
-import { Progress, progressLine } from '../src/progress.js';
+import { enableReadProgress, Progress, progressLine, readProgress } from '../src/progress.js';
 import type { Io } from '../src/io/source.js';
 
 function fakeIo(tty: boolean): { io: Io; out: string[] } {
@@ -39,5 +39,15 @@ describe('progress bar', () => {
   it('line', () => {
     expect(progressLine(0, 0, 0)).toContain('100%');
     expect(progressLine(25, 100, 1000)).toBe('[######..................] 25% 25 B / 100 B 25 B/s');
+  });
+});
+
+describe('bars for reads in memory', () => {
+  it('only once a command enabled them, and not with --quiet', () => {
+    const { io } = fakeIo(true);
+    enableReadProgress(io, false);
+    expect(readProgress(100)).toBeUndefined();
+    enableReadProgress(io, true);
+    expect(readProgress(100)).toBeInstanceOf(Progress);
   });
 });

@@ -10,6 +10,7 @@ import { formatCsv } from '../format/csv.js';
 import { colorLevel } from '../color.js';
 import { ExitCode } from '../errors.js';
 import { streamable } from '../stream-check.js';
+import { enableReadProgress } from '../progress.js';
 
 /** The flags that need ./views.js (kept here so a plain run does not load it). */
 function wantsViews(o: ComputeOptions): boolean {
@@ -18,6 +19,7 @@ function wantsViews(o: ComputeOptions): boolean {
 
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
+  enableReadProgress(io, !o.quiet);
   const streamed = streamable(o) ? await (await import('../stream.js')).computeStreamed(o, io) : undefined;
   const problem = streamed?.problem ?? (await loadProblem(o, io, BUNDLE_KEYS));
   if (!o.quiet) for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);

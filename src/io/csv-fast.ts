@@ -397,6 +397,7 @@ export function readCsvBytes(
   bytes: Uint8Array,
   source: string,
   options: { delimiter?: string; header?: boolean } = {},
+  onBytes?: (n: number) => void,
 ): { data: Float64Array; shape: [number, number] } {
   const from = textStart(bytes);
   const { sniffDelimiter } = grammar;
@@ -413,6 +414,7 @@ export function readCsvBytes(
     }
     const last = end === buf.length;
     scanner.feed(buf.toString('latin1', pos, end), 0, last);
+    onBytes?.(end - pos);
     pos = end;
   }
   const { rows, cols } = scanner.finish();

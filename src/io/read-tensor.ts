@@ -10,6 +10,7 @@ import type { JsonDocument } from './json.js';
 import { parseNumber } from './number.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { isUtf8 } from 'node:buffer';
+import { readProgress } from '../progress.js';
 
 export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
 export type TensorFormat = (typeof TENSOR_FORMATS)[number];
@@ -93,11 +94,15 @@ async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> 
     // invalid UTF-8 is refused with decodeText's words before either engine looks at the text
     if (!isUtf8(src.bytes)) decodeText(src);
     const fast = await import('./csv-fast.js');
+    // a bar on a terminal when the scan takes more than about 2 s
+    const progress = readProgress(src.bytes.length);
     try {
-      return fast.readCsvBytes(src.bytes, src.name, csv);
+      return fast.readCsvBytes(src.bytes, src.name, csv, progress && ((n) => progress.add(n)));
     } catch (e) {
       if (!(e instanceof fast.CsvFallback)) throw e;
       if (engine === 'fast') throw new InputError(src.name, `${e.message}: the fast CSV engine does not read it (try --csv-engine auto)`);
+    } finally {
+      progress?.finish();
     }
   }
   // csv-parse reads one string, and V8's longest string is 2^29 - 24 characters
