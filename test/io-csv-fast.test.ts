@@ -38,6 +38,26 @@ describe('fast CSV engine = csv-parse', () => {
     }
   });
 
+  it('long mantissas (16 to 19 significant digits): the exact path gives Number()\'s bits', () => {
+    const token = fc
+      .tuple(fc.constantFrom('', '-', '+'), fc.stringMatching(/^[1-9][0-9]{15,18}$/), fc.nat({ max: 25 }), fc.integer({ min: -30, max: 30 }), fc.boolean())
+      .map(([sign, digits, point, exp, withExp]) => {
+        const at = Math.min(point, digits.length);
+        const body = point > digits.length ? `0.${'0'.repeat(point - digits.length)}${digits}` : `${digits.slice(0, at)}.${digits.slice(at)}`;
+        return `${sign}${body}${withExp ? `e${exp}` : ''}`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(token, fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => String(x)), fc.double().map((x) => x.toPrecision(17))), (t) => {
+        expect(Object.is(scanNumber(t, 0, t.length), Number(t))).toBe(true);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+    // near midpoints and powers of two
+    for (const t of ['9007199254740993', '9007199254740992.5', '4503599627370495.5', '1.0000000000000001', '0.99999999999999994', '2.2250738585072014e-308', '1.7976931348623157e308', '9999999999999999999', '1000000000000000000e-22', '1234567890123456789e22', '5e-324']) {
+      expect(Object.is(scanNumber(t, 0, t.length), Number(t))).toBe(true);
+    }
+  });
+
   it.each([
     ['1,2\n3,4\n', { kind: 'ok', shape: [2, 2], data: [1, 2, 3, 4] }],
     ['# c\r\n1;2\r\n\r\n3;4', { kind: 'ok', shape: [2, 2], data: [1, 2, 3, 4] }],
