@@ -181,8 +181,122 @@ export function bceElements(
 
 /** bceElements with one weight and one pos_weight for every element, and no d/dy. */
 function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, out: ElementOutputs): void {
-  if (out.grad === undefined) lossScalar(x, y, wi, pi, from, to, out.loss, out.sum);
-  else lossGradScalar(x, y, wi, pi, from, to, out.loss, out.sum, out.grad, out.gradDivisor ?? 1);
+  const { loss, sum, grad } = out;
+  // mean and sum (no loss array) get loops without the optional stores: V8 runs them ~30% faster
+  if (loss === undefined && sum !== undefined) {
+    if (grad === undefined) sumScalar(x, y, wi, pi, from, to, sum);
+    else sumGradScalar(x, y, wi, pi, from, to, sum, grad, out.gradDivisor ?? 1);
+  } else if (loss !== undefined && sum === undefined) {
+    // reduction 'none'
+    if (grad === undefined) noneScalar(x, y, wi, pi, from, to, loss);
+    else noneGradScalar(x, y, wi, pi, from, to, loss, grad, out.gradDivisor ?? 1);
+  } else if (grad === undefined) lossScalar(x, y, wi, pi, from, to, loss, sum);
+  else lossGradScalar(x, y, wi, pi, from, to, loss, sum, grad, out.gradDivisor ?? 1);
+}
+
+/** The element losses: lossScalar without a sum. */
+function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    loss[i - from] =
+      xi >= 0
+        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
+        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
+  }
+}
+
+/** The element losses and d/dx divided by d: lossGradScalar without a sum. */
+function noneGradScalar(
+  x: Float64Array,
+  y: Float64Array,
+  wi: number,
+  pi: number,
+  from: number,
+  to: number,
+  loss: Float64Array,
+  grad: Float64Array,
+  d: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    if (xi >= 0) {
+      const e = Math.exp(-xi);
+      const q = 1 + e;
+      loss[i - from] = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
+      grad[i - from] = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q)) / d;
+    } else {
+      const e = Math.exp(xi);
+      const q = 1 + e;
+      loss[i - from] = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
+      grad[i - from] = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q)) / d;
+    }
+  }
+}
+
+/** The compensated sum of the element losses: lossScalar without a loss array. */
+function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
+  const state = sum.state();
+  let s = state[0];
+  let c = state[1];
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    const l =
+      xi >= 0
+        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
+        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
+    const t = s + l;
+    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
+    else c += l - t + s;
+    s = t;
+  }
+  sum.setState(s, c);
+}
+
+/** The compensated sum of the element losses and d/dx divided by d: lossGradScalar without a loss array. */
+function sumGradScalar(
+  x: Float64Array,
+  y: Float64Array,
+  wi: number,
+  pi: number,
+  from: number,
+  to: number,
+  sum: CompensatedSum,
+  grad: Float64Array,
+  d: number,
+): void {
+  const state = sum.state();
+  let s = state[0];
+  let c = state[1];
+  for (let i = from; i < to; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const lw = 1 + (pi - 1) * yi;
+    let l: number;
+    let g: number;
+    if (xi >= 0) {
+      const e = Math.exp(-xi);
+      const q = 1 + e;
+      l = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
+      g = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q));
+    } else {
+      const e = Math.exp(xi);
+      const q = 1 + e;
+      l = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
+      g = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q));
+    }
+    const t = s + l;
+    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
+    else c += l - t + s;
+    s = t;
+    grad[i - from] = g / d;
+  }
+  sum.setState(s, c);
 }
 
 /** Element losses and/or their compensated sum, one weight and one pos_weight. */
