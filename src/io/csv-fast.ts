@@ -1,6 +1,6 @@
 /**
- * The fast CSV engine: a one-pass scanner for plain numeric CSV, over the file's bytes as a latin1 string
- * (one character per byte), with no intermediate cell strings.
+ * The fast CSV engine: a one-pass scanner for plain numeric CSV, over the file's bytes, with no intermediate
+ * strings.
  *
  * It gives the same numbers and the same errors (message, line:column) as the csv-parse engine (./csv.ts),
  * which the differential tests check on fuzzed files. Whatever it does not handle makes it throw
@@ -10,7 +10,8 @@
  *
  * Numbers follow ./number.ts exactly: the token is checked by hand, then converted exactly when it has at
  * most 15 significant digits and a power of ten up to 1e22 (one correctly rounded multiplication or
- * division of two exact doubles), and by Number() otherwise, which rounds correctly.
+ * division of two exact doubles), or 16 to 19 digits (double-double arithmetic with a check for the rare
+ * undecidable case), and by Number() otherwise, which rounds correctly.
  *
  * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-stream.ts).
  * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
@@ -35,9 +36,9 @@ const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e1
 let badToken = false;
 
 /** Lower-case letters of s[a..a+n) equal `word` (ASCII only). */
-function isWord(s: string, a: number, b: number, word: string): boolean {
+function isWord(s: Uint8Array, a: number, b: number, word: string): boolean {
   if (b - a !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== word.charCodeAt(i)) return false;
+  for (let i = 0; i < word.length; i++) if ((s[a + i] | 0x20) !== word.charCodeAt(i)) return false;
   return true;
 }
 
@@ -45,10 +46,10 @@ function isWord(s: string, a: number, b: number, word: string): boolean {
  * The number s[a..b) in the strict grammar of ./number.ts; sets badToken (and returns 0) when it is not one.
  * Accepted: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, and [+-]? nan | inf | infinity.
  */
-export function scanNumber(s: string, a: number, b: number): number {
+export function scanNumber(s: Uint8Array, a: number, b: number): number {
   let i = a;
   let neg = false;
-  let c = i < b ? s.charCodeAt(i) : 0;
+  let c = i < b ? s[i] : 0;
   if (c === 0x2b || c === 0x2d) {
     neg = c === 0x2d;
     i++;
@@ -61,7 +62,7 @@ export function scanNumber(s: string, a: number, b: number): number {
   let lo = 0;
   let lk = 0;
   for (; i < b; i++) {
-    const d = s.charCodeAt(i) - 0x30;
+    const d = s[i] - 0x30;
     if (d < 0 || d > 9) break;
     digits++;
     if (m !== 0 || d !== 0) sig++;
@@ -71,10 +72,10 @@ export function scanNumber(s: string, a: number, b: number): number {
       lk++;
     }
   }
-  if (i < b && s.charCodeAt(i) === 0x2e) {
+  if (i < b && s[i] === 0x2e) {
     i++;
     for (; i < b; i++) {
-      const d = s.charCodeAt(i) - 0x30;
+      const d = s[i] - 0x30;
       if (d < 0 || d > 9) break;
       digits++;
       if (m !== 0 || d !== 0) sig++;
@@ -95,14 +96,14 @@ export function scanNumber(s: string, a: number, b: number): number {
     return 0;
   }
   if (i < b) {
-    c = s.charCodeAt(i);
+    c = s[i];
     if (c !== 0x65 && c !== 0x45) {
       badToken = true;
       return 0;
     }
     i++;
     let eneg = false;
-    c = i < b ? s.charCodeAt(i) : 0;
+    c = i < b ? s[i] : 0;
     if (c === 0x2b || c === 0x2d) {
       eneg = c === 0x2d;
       i++;
@@ -110,7 +111,7 @@ export function scanNumber(s: string, a: number, b: number): number {
     let e = 0;
     const first = i;
     for (; i < b; i++) {
-      const d = s.charCodeAt(i) - 0x30;
+      const d = s[i] - 0x30;
       if (d < 0 || d > 9) break;
       if (e < 100000) e = e * 10 + d;
     }
@@ -129,7 +130,7 @@ export function scanNumber(s: string, a: number, b: number): number {
     const v = longMantissa(m, lo, lk, exp10);
     if (v === v) return neg ? -v : v;
   }
-  return Number(s.slice(a, b));
+  return Number(latin1(s, a, b));
 }
 
 const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
@@ -204,15 +205,22 @@ function longMantissa(m: number, lo: number, lk: number, e: number): number {
 }
 
 /** The number s[a..b) in the strict grammar, or undefined. */
-export function tokenNumber(s: string, a: number, b: number): number | undefined {
+export function tokenNumber(s: Uint8Array, a: number, b: number): number | undefined {
   badToken = false;
   const v = scanNumber(s, a, b);
   return badToken ? undefined : v;
 }
 
-/** Text of s[a..b) (latin1 characters = UTF-8 bytes) as the UTF-8 text it holds. */
-function utf8(s: string, a: number, b: number): string {
-  return Buffer.from(s.slice(a, b), 'latin1').toString('utf8');
+/** The UTF-8 text of bytes s[a..b). */
+function utf8(s: Uint8Array, a: number, b: number): string {
+  return Buffer.from(s.buffer, s.byteOffset + a, b - a).toString('utf8');
+}
+
+/** Bytes s[a..b) as a string of the same character codes (a number token, all ASCII). */
+function latin1(s: Uint8Array, a: number, b: number): string {
+  let t = '';
+  for (let i = a; i < b; i++) t += String.fromCharCode(s[i]);
+  return t;
 }
 
 export interface ScanResult {
@@ -271,18 +279,18 @@ export class CsvScanner {
    * Scans the complete lines of s[from..): up to and including its last '\n', or all of it when `last`.
    * Returns the index where the unconsumed rest begins.
    */
-  feed(s: string, from: number, last: boolean): number {
+  feed(s: Uint8Array, from: number, last: boolean): number {
     let pos = from;
     const n = s.length;
     while (pos < n) {
-      let nl = s.indexOf('\n', pos);
+      let nl = s.indexOf(0x0a, pos);
       if (nl < 0) {
         if (!last) return pos;
         nl = n;
       }
       let end = nl;
       if (nl < n) {
-        const crlf = end > pos && s.charCodeAt(end - 1) === 0x0d;
+        const crlf = end > pos && s[end - 1] === 0x0d;
         if (crlf) end--;
         const kind = crlf ? 2 : 1;
         if (this.eol === 0) this.eol = kind;
@@ -296,20 +304,20 @@ export class CsvScanner {
   }
 
   /** One line s[a..b), without its line end. */
-  private scanLine(s: string, a: number, b: number): void {
+  private scanLine(s: Uint8Array, a: number, b: number): void {
     const ws = this.ws;
     const delim = this.delim;
     // blank lines and comment lines (# after optional spaces) are skipped
     let p = a;
     while (p < b) {
-      const c = s.charCodeAt(p);
+      const c = s[p];
       if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
       else break;
     }
     if (p === b) return;
-    if (s.charCodeAt(p) === 0x23) {
+    if (s[p] === 0x23) {
       // a comment: its text does not matter, but a stray carriage return or control character might to csv-parse
-      for (let i = p; i < b; i++) if (s.charCodeAt(i) < 0x20 && s.charCodeAt(i) !== 0x09) throw new CsvFallback('a control character');
+      for (let i = p; i < b; i++) if (s[i] < 0x20 && s[i] !== 0x09) throw new CsvFallback('a control character');
       return;
     }
     const first = this.records === 0;
@@ -324,7 +332,7 @@ export class CsvScanner {
     for (;;) {
       // skip the spaces before the cell
       while (p < b) {
-        const c = s.charCodeAt(p);
+        const c = s[p];
         if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
         else break;
       }
@@ -333,7 +341,7 @@ export class CsvScanner {
       // the cell runs to the delimiter (whitespace: to the next space or tab)
       let c = 0;
       for (; p < b; p++) {
-        c = s.charCodeAt(p);
+        c = s[p];
         if (c === delim) break;
         if (c < 0x23) {
           if (ws && (c === 0x20 || c === 0x09)) break;
@@ -343,7 +351,7 @@ export class CsvScanner {
       }
       let e = p;
       while (e > start) {
-        const t = s.charCodeAt(e - 1);
+        const t = s[e - 1];
         if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
         else break;
       }
@@ -363,35 +371,35 @@ export class CsvScanner {
     this.rows++;
   }
 
-  private badCell(s: string, a: number, start: number, e: number): InputError {
+  private badCell(s: Uint8Array, a: number, start: number, e: number): InputError {
     // the column counts characters of the UTF-8 text before the cell
     const column = utf8(s, a, start).length + 1;
     return cellError(`${this.source}:${this.line}:${column}`, utf8(s, start, e));
   }
 
   /** The cells of one line, trimmed, as [start, end) pairs. */
-  private cellsOf(s: string, a: number, b: number): number[] {
+  private cellsOf(s: Uint8Array, a: number, b: number): number[] {
     const out: number[] = [];
     const ws = this.ws;
     const delim = this.delim;
     let p = a;
     for (;;) {
       while (p < b) {
-        const c = s.charCodeAt(p);
+        const c = s[p];
         if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
         else break;
       }
       if (ws && p === b) break;
       const start = p;
       for (; p < b; p++) {
-        const c = s.charCodeAt(p);
+        const c = s[p];
         if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
         if (c === 0x22) throw new CsvFallback('a quoted field');
         if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
       }
       let e = p;
       while (e > start) {
-        const t = s.charCodeAt(e - 1);
+        const t = s[e - 1];
         if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
         else break;
       }
@@ -402,12 +410,12 @@ export class CsvScanner {
     return out;
   }
 
-  private fieldsOf(s: string, a: number, b: number): number {
+  private fieldsOf(s: Uint8Array, a: number, b: number): number {
     return this.cellsOf(s, a, b).length / 2;
   }
 
   /** The first record: it fixes the field count, and is the header when asked or when no cell is a number. */
-  private firstRecord(s: string, a: number, b: number): void {
+  private firstRecord(s: Uint8Array, a: number, b: number): void {
     const cells = this.cellsOf(s, a, b);
     this.cols = cells.length / 2;
     let header = this.header;
@@ -436,22 +444,6 @@ export class CsvScanner {
     if (this.pending !== undefined) throw this.pending;
     return { rows: this.rows, cols: this.cols };
   }
-}
-
-/**
- * Reads a whole CSV file with the fast engine: bytes (UTF-8, BOM allowed) -> values in row-major order.
- * Throws InputError for bad input, CsvFallback when the file needs csv-parse.
- */
-export function scanCsv(
-  text: string,
-  source: string,
-  delimiter: string,
-  header: boolean | undefined,
-): { data: Float64Array; shape: [number, number] } {
-  const scanner = new CsvScanner(source, delimiter, header, Math.ceil(text.length / 6));
-  scanner.feed(text, 0, true);
-  const { rows, cols } = scanner.finish();
-  return { data: scanner.values.slice(0, rows * cols), shape: [rows, cols] };
 }
 
 /** The UTF-8 text of the first `lines` lines of bytes[from..) (for sniffing the delimiter). */
@@ -490,7 +482,7 @@ export function readCsvBytes(
   const { sniffDelimiter } = grammar;
   const delimiter = options.delimiter ?? sniffDelimiter(headText(bytes, from));
   const scanner = new CsvScanner(source, delimiter, options.header, Math.ceil((bytes.length - from) / 6));
-  // in pieces that end at line ends: no string grows beyond PIECE, whatever the file's size
+  // in pieces that end at line ends, for the progress bar
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let pos = from;
   while (pos < buf.length) {
@@ -500,7 +492,7 @@ export function readCsvBytes(
       end = nl >= pos ? nl + 1 : buf.length;
     }
     const last = end === buf.length;
-    scanner.feed(buf.toString('latin1', pos, end), 0, last);
+    scanner.feed(buf.subarray(pos, end), 0, last);
     onBytes?.(end - pos);
     pos = end;
   }
@@ -509,5 +501,5 @@ export function readCsvBytes(
   return { data, shape: [rows, cols] };
 }
 
-/** Bytes scanned as one string by the in-memory reader. */
-const PIECE = 1 << 16;
+/** Bytes scanned between two progress reports by the in-memory reader. */
+const PIECE = 1 << 20;

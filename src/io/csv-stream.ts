@@ -10,7 +10,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
-import { CsvScanner, headText, textStart, tokenNumber } from './csv-fast.js';
+import { CsvScanner, headText, textStart } from './csv-fast.js';
+import { parseNumber } from './number.js';
 import { sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { checkNpyLength, decodeElements, readNpyHeader } from './npy.js';
@@ -34,12 +35,6 @@ export interface ElementSource {
 export type OnBytes = (n: number) => void;
 
 const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
-
-/**
- * Bytes scanned as one string: small enough for V8 to keep the string in its young generation, where it
- * is freed cheaply, so that memory stays flat however long the file.
- */
-export const SCAN_BYTES = 1 << 16;
 
 export class CsvSource implements ElementSource {
   private scanner!: CsvScanner;
@@ -109,17 +104,7 @@ export class CsvSource implements ElementSource {
     }
     const piece = this.buf.subarray(0, cut);
     if (!isUtf8(piece)) throw new InputError(this.where, NOT_UTF8);
-    // in pieces of about SCAN_BYTES that end at line ends
-    let at = 0;
-    while (at < cut) {
-      let end = Math.min(at + SCAN_BYTES, cut);
-      if (end < cut) {
-        const nl = piece.lastIndexOf(0x0a, end - 1);
-        end = nl >= at ? nl + 1 : piece.indexOf(0x0a, end) + 1 || cut;
-      }
-      this.scanner.feed(piece.toString('latin1', at, end), 0, this.eof && end === cut);
-      at = end;
-    }
+    this.scanner.feed(piece, 0, this.eof);
     this.buf.copyWithin(0, cut, this.len);
     this.len -= cut;
     if (this.eof) this.final = this.scanner.finish();
@@ -353,7 +338,7 @@ export class JsonSource implements ElementSource {
             this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found '${s[a]}'`);
           }
         }
-        const v = tokenNumber(text, a, b);
+        const v = parseNumber(text.slice(a, b));
         if (v === undefined) this.fail(at, `'${Buffer.from(text.slice(a, Math.min(b, a + 40)), 'latin1').toString('utf8')}' is not a number`);
         dst[got++] = v;
         while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
