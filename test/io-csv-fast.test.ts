@@ -1,8 +1,9 @@
 /** The fast CSV engine against csv-parse: same numbers, same errors, or a clean hand-over. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { agrees, csvCase, numberToken, viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
-import { scanNumber as scanBytes } from '../src/io/csv-fast.js';
+import { agrees, csvCase, numberToken, sameOutcome, viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
+import type { Outcome } from './helpers/csv-fuzz.js';
+import { CsvFallback, CsvScanner, scanNumber as scanBytes, textStart } from '../src/io/csv-fast.js';
 import { parseNumber } from '../src/io/number.js';
 
 /** the scanner's number conversion on the bytes of s[a..b) */
@@ -18,6 +19,38 @@ describe('fast CSV engine = csv-parse', () => {
     console.log(JSON.stringify(tally));
     expect(tally.ok ?? 0).toBeGreaterThan(RUNS / 5);
     expect(tally.error ?? 0).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('fed in pieces that end at line ends (as the streaming reader feeds it), the same outcome', () => {
+    fc.assert(
+      fc.property(csvCase, fc.array(fc.nat(), { maxLength: 6 }), (c, cuts) => {
+        const bytes = Buffer.from(c.text, 'utf8');
+        const whole = viaFast(bytes, c.dialect);
+        if (whole.kind === 'fallback' || c.dialect.delimiter === undefined) return true;
+        const from = textStart(bytes);
+        // cut points: just after some of the line ends
+        const ends: number[] = [];
+        for (let i = bytes.indexOf(0x0a, from); i >= 0; i = bytes.indexOf(0x0a, i + 1)) ends.push(i + 1);
+        const at = [...new Set(cuts.filter(() => ends.length > 0).map((k) => ends[k % ends.length]))].sort((a, b) => a - b);
+        let got: Outcome;
+        try {
+          const scanner = new CsvScanner('x.csv', c.dialect.delimiter, c.dialect.header);
+          let pos = from;
+          for (const end of [...at, bytes.length]) {
+            if (end < pos) continue;
+            scanner.feed(bytes.subarray(pos, end), 0, end === bytes.length);
+            pos = end;
+          }
+          const { rows, cols } = scanner.finish();
+          got = { kind: 'ok', shape: [rows, cols], data: [...scanner.values.subarray(0, rows * cols)] };
+        } catch (e) {
+          got = e instanceof CsvFallback ? { kind: 'fallback', reason: e.message } : { kind: 'error', message: (e as Error).message };
+        }
+        expect(sameOutcome(got, whole)).toBe(true);
+        return true;
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('number tokens: the same verdict and the same bits as the grammar of number.ts', () => {

@@ -96,11 +96,13 @@ export class CsvSource implements ElementSource {
 
   /** Scans the complete lines read so far (reading more first when there are none). */
   private async scan(): Promise<void> {
+    // the end of the last complete line in buf[0..len) (all of it at the end of the file)
+    const lineEnd = () => (this.eof ? this.len : this.len > 0 ? this.buf.lastIndexOf(0x0a, this.len - 1) + 1 : 0);
     if (!this.eof) await this.readMore();
-    let cut = this.eof ? this.len : this.buf.lastIndexOf(0x0a, this.len - 1) + 1;
+    let cut = lineEnd();
     while (cut === 0 && !this.eof) {
       await this.readMore();
-      cut = this.eof ? this.len : this.buf.lastIndexOf(0x0a, this.len - 1) + 1;
+      cut = lineEnd();
     }
     const piece = this.buf.subarray(0, cut);
     if (!isUtf8(piece)) throw new InputError(this.where, NOT_UTF8);
@@ -283,7 +285,7 @@ export class JsonSource implements ElementSource {
       // the complete elements in buf: up to its last ',' or ']' (all of it at the end of the file)
       let end = this.len;
       if (!this.eof) {
-        end = Math.max(this.buf.lastIndexOf(0x2c, this.len - 1), this.buf.lastIndexOf(0x5d, this.len - 1)) + 1;
+        end = this.len > 0 ? Math.max(this.buf.lastIndexOf(0x2c, this.len - 1), this.buf.lastIndexOf(0x5d, this.len - 1)) + 1 : 0;
         if (end === 0) {
           await this.readMore();
           continue;
