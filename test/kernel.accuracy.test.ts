@@ -62,3 +62,23 @@ describe(`accuracy over ${x.length} extreme elements`, () => {
     expect(t.worst).toBeGreaterThan(1e8);
   });
 });
+
+describe('the fast element loops keep the same accuracy over the extreme grid', () => {
+  it('bceWithLogits (none, grad, grad_targets) equals the scalar functions bit for bit', async () => {
+    const { bceWithLogits } = await import('../src/kernel.js');
+    const shape = [x.length];
+    const r = bceWithLogits({ data: x, shape }, { data: y, shape }, {
+      reduction: 'none',
+      weight: { data: w, shape },
+      posWeight: { data: p, shape },
+      grad: true,
+      gradTargets: true,
+    });
+    for (let i = 0; i < x.length; i++) {
+      const at = `x=${x[i]} y=${y[i]} w=${w[i]} p=${p[i]}`;
+      expect(Object.is((r.loss as Float64Array)[i], bceElement(x[i], y[i], w[i], p[i])), at).toBe(true);
+      expect(Object.is((r.grad as Float64Array)[i], bceGradLogit(x[i], y[i], w[i], p[i])), at).toBe(true);
+      expect(Object.is((r.gradTargets as Float64Array)[i], bceGradTarget(x[i], y[i], w[i], p[i])), at).toBe(true);
+    }
+  });
+});
