@@ -20,11 +20,10 @@ import type { Operand, Tensor } from './tensor.js';
 declare const __BCE_KERNEL_WORKER__: string | undefined;
 
 /**
- * Below this many elements one thread is as fast or faster: a worker takes ~20-30 ms to start (a new V8
- * isolate and Node's bootstrap), its first chunk runs before V8 has optimised the loop, and the inputs'
- * back half is copied into shared memory. Measured with `npm run bench` (the scaling table): on the
- * 2-core machine it was tuned on, two threads lost below ~2M elements of loss + grad and won from ~4M,
- * when the second core was free.
+ * Below this many elements one thread is as fast or faster: a worker takes ~25 ms to start (a new V8
+ * isolate and Node's bootstrap) and the inputs' back half is copied into shared memory. Measured for
+ * loss + grad on the 2-core machine it was tuned on, with the second core free: 0.85x at 1M elements,
+ * 1.1x at 2M, 1.2-1.4x at 4M, 1.55x at 10M (`npm run bench`, the scaling table).
  */
 export const PARALLEL_MIN_ELEMENTS = 4_000_000;
 
