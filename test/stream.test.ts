@@ -18,6 +18,8 @@ import { loadProblem, BUNDLE_KEYS } from '../src/inputs.js';
 import { bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
 import { InputError } from '../src/errors.js';
 
+const STREAM_RUNS = Number(process.env.BCE_STREAM_RUNS ?? 25);
+
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-'));
 let fileNo = 0;
 const file = (ext: string, content: string | Uint8Array) => {
@@ -127,9 +129,9 @@ describe('streaming = in memory, bit for bit', () => {
           expect(same(a, b)).toBe(true);
         },
       ),
-      { numRuns: Number(process.env.BCE_STREAM_RUNS ?? 25) },
+      { numRuns: STREAM_RUNS },
     );
-  }, 60000);
+  }, Math.max(60000, STREAM_RUNS * 300));
 
   it('crosses the kernel chunk and the read buffer many times', async () => {
     const rows = 3 * SUM_CHUNK + 17;
