@@ -7,54 +7,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzRuns } from './helpers/fuzz.js';
-import { InputError } from '../src/errors.js';
 import { decodeFloat16 } from '../src/io/float16.js';
 import { readNpy } from '../src/io/npy.js';
-import type { Tensor } from '../src/tensor.js';
+import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRefusesOf, expectTensor } from './helpers/binary.js';
 
-const GOOD = new URL('../fixtures/npy/', import.meta.url);
-const BAD = new URL('../fixtures/bad/binary/', import.meta.url);
-const expected = JSON.parse(readFileSync(new URL('expected.json', GOOD), 'utf8')) as Record<string, any>;
+const failure = (name: string): string => failureOf(readNpy, name);
+const readsOrRefuses = (bytes: Uint8Array): void => readsOrRefusesOf(() => readNpy(bytes, 'fuzz.npy'));
 
-/** A number spelled so that equal spellings mean equal bits (but for NaN payloads): -0 and NaN included. */
-const bits = (v: number | string): string => (typeof v === 'string' ? v : Object.is(v, -0) ? '-0' : String(v));
-
-/** Checks a tensor against an expected.json entry: shape, and every element with Object.is. */
-function expectTensor(t: Tensor, want: { shape: number[]; values: (number | string)[] }): void {
-  expect(t.data).toBeInstanceOf(Float64Array);
-  expect(t.shape).toEqual(want.shape);
-  expect(Array.from(t.data, bits)).toEqual(want.values.map(bits));
-  want.values.forEach((v, i) => expect(Object.is(t.data[i], typeof v === 'string' ? Number(v) : v)).toBe(true));
-}
-
-/** The InputError message a malformed file gives; also checks it is one line and names the file first. */
-function failure(name: string): string {
-  try {
-    readNpy(readFileSync(new URL(name, BAD)), name);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    const message = (err as Error).message;
-    expect(message.startsWith(`${name}: `)).toBe(true);
-    expect(message).not.toMatch(/[\r\n]/);
-    return message;
-  }
-  throw new Error(`${name} was read without an error`);
-}
-
-/** Either a consistent Tensor or an InputError: nothing else may come out of the reader. */
-function readsOrRefuses(bytes: Uint8Array): void {
-  let t: Tensor;
-  try {
-    t = readNpy(bytes, 'fuzz.npy');
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    expect(err.message).not.toMatch(/[\r\n]/);
-    return;
-  }
-  expect(t.data).toBeInstanceOf(Float64Array);
-  expect(t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)).toBe(true);
-  expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
-}
 
 const npyFixtures = readdirSync(GOOD).filter((f) => f.endsWith('.npy')).sort();
 

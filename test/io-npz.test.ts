@@ -6,58 +6,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzRuns } from './helpers/fuzz.js';
-import { InputError } from '../src/errors.js';
 import { crc32, readNpz } from '../src/io/npz.js';
-import type { Tensor } from '../src/tensor.js';
+import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRefusesOf, expectTensors } from './helpers/binary.js';
 
-const GOOD = new URL('../fixtures/npy/', import.meta.url);
-const BAD = new URL('../fixtures/bad/binary/', import.meta.url);
-const expected = JSON.parse(readFileSync(new URL('expected.json', GOOD), 'utf8')) as Record<string, any>;
+const failure = (name: string): string => failureOf(readNpz, name);
+const readsOrRefuses = (bytes: Uint8Array): void => readsOrRefusesOf(() => readNpz(bytes, 'fuzz.npz'));
 
-type Want = { shape: number[]; values: (number | string)[] };
-
-/** A number spelled so that equal spellings mean equal bits (but for NaN payloads): -0 and NaN included. */
-const bits = (v: number | string): string => (typeof v === 'string' ? v : Object.is(v, -0) ? '-0' : String(v));
-
-/** Checks a map of tensors against an expected.json entry (names, shapes, and values bit for bit). */
-function expectTensors(got: Map<string, Tensor>, want: Record<string, Want>): void {
-  expect([...got.keys()].sort()).toEqual(Object.keys(want).sort());
-  for (const [name, t] of got) {
-    expect(t.data).toBeInstanceOf(Float64Array);
-    expect(t.shape, name).toEqual(want[name].shape);
-    expect(Array.from(t.data, bits), name).toEqual(want[name].values.map(bits));
-  }
-}
-
-/** The InputError message a malformed file gives; also checks it is one line and names the file first. */
-function failure(name: string): string {
-  try {
-    readNpz(readFileSync(new URL(name, BAD)), name);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    const message = (err as Error).message;
-    expect(message.startsWith(`${name}:`)).toBe(true);
-    expect(message).not.toMatch(/[\r\n]/);
-    return message;
-  }
-  throw new Error(`${name} was read without an error`);
-}
-
-/** Either consistent Tensors or an InputError: nothing else may come out of the reader. */
-function readsOrRefuses(bytes: Uint8Array): void {
-  let got: Map<string, Tensor>;
-  try {
-    got = readNpz(bytes, 'fuzz.npz');
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    expect(err.message).not.toMatch(/[\r\n]/);
-    return;
-  }
-  for (const t of got.values()) {
-    expect(t.data).toBeInstanceOf(Float64Array);
-    expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
-  }
-}
 
 const npzFixtures = readdirSync(GOOD).filter((f) => f.endsWith('.npz')).sort();
 
