@@ -14,7 +14,6 @@ import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRef
 const failure = (name: string): string => failureOf(readNpy, name);
 const readsOrRefuses = (bytes: Uint8Array): void => readsOrRefusesOf(() => readNpy(bytes, 'fuzz.npy'));
 
-
 const npyFixtures = readdirSync(GOOD).filter((f) => f.endsWith('.npy')).sort();
 
 describe('readNpy: files written by numpy', () => {

@@ -12,7 +12,6 @@ import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRef
 const failure = (name: string): string => failureOf(readNpz, name);
 const readsOrRefuses = (bytes: Uint8Array): void => readsOrRefusesOf(() => readNpz(bytes, 'fuzz.npz'));
 
-
 const npzFixtures = readdirSync(GOOD).filter((f) => f.endsWith('.npz')).sort();
 
 describe('readNpz: archives written by numpy', () => {

@@ -14,7 +14,6 @@ import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRef
 const failure = (name: string): string => failureOf(readSafetensors, name);
 const readsOrRefuses = (bytes: Uint8Array): void => readsOrRefusesOf(() => readSafetensors(bytes, 'fuzz.safetensors'));
 
-
 const fixtures = readdirSync(GOOD).filter((f) => f.endsWith('.safetensors')).sort();
 
 describe('readSafetensors: files following the format', () => {
