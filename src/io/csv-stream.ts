@@ -36,27 +36,26 @@ export type OnBytes = (n: number) => void;
 
 const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
 
-export class CsvSource implements ElementSource {
-  private scanner!: CsvScanner;
-  /** the next value of scanner.values to hand out */
-  private q = 0;
-  private pos = 0;
-  private eof = false;
-  /** bytes read but not yet scanned, buf[0..len): the start of a line */
-  private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
-  private len = 0;
-  private final: { rows: number; cols: number } | undefined;
+/**
+ * A file read forward into one growing buffer: buf[0..len) holds bytes read but not yet consumed, and
+ * readMore() appends up to READ_BYTES more (doubling the buffer for a record longer than it).
+ */
+abstract class BufferedFile {
+  protected buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
+  protected len = 0;
+  /** file offset of the next byte to read */
+  protected pos = 0;
+  protected eof = false;
 
   constructor(
-    private readonly fh: FileHandle,
+    protected readonly fh: FileHandle,
     readonly where: string,
-    private readonly size: number,
-    private readonly csv: CsvOptions,
-    private readonly onBytes: OnBytes,
+    protected readonly size: number,
+    protected readonly onBytes: OnBytes,
   ) {}
 
   /** Appends up to READ_BYTES more of the file to buf. */
-  private async readMore(): Promise<void> {
+  protected async readMore(): Promise<void> {
     const want = Math.min(READ_BYTES, this.size - this.pos);
     if (want <= 0) {
       this.eof = true;
@@ -73,6 +72,23 @@ export class CsvSource implements ElementSource {
     this.len += bytesRead;
     this.onBytes(bytesRead);
     if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
+  }
+}
+
+export class CsvSource extends BufferedFile implements ElementSource {
+  private scanner!: CsvScanner;
+  /** the next value of scanner.values to hand out */
+  private q = 0;
+  private final: { rows: number; cols: number } | undefined;
+
+  constructor(
+    fh: FileHandle,
+    where: string,
+    size: number,
+    private readonly csv: CsvOptions,
+    onBytes: OnBytes,
+  ) {
+    super(fh, where, size, onBytes);
   }
 
   /** Reads the first lines: the BOM, the delimiter (sniffed from the first 50 lines), the first record. */
@@ -215,41 +231,13 @@ const isTokenChar = (c: number) =>
  * Anything else (nesting, objects, escapes in strings, a bad token) is an InputError naming the byte offset
  * and the element; the caller re-reads files that fit in memory, to word any error as the in-memory reader does.
  */
-export class JsonSource implements ElementSource {
-  private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
-  private len = 0;
-  private pos = 0;
+export class JsonSource extends BufferedFile implements ElementSource {
   /** file offset of buf[0] */
   private base = 0;
-  private eof = false;
   private n = 0;
   private closed = false;
   private trailingChecked = false;
 
-  constructor(
-    private readonly fh: FileHandle,
-    readonly where: string,
-    private readonly size: number,
-    private readonly onBytes: OnBytes,
-  ) {}
-
-  private async readMore(): Promise<void> {
-    const want = Math.min(READ_BYTES, this.size - this.pos);
-    if (want <= 0) {
-      this.eof = true;
-      return;
-    }
-    if (this.buf.length - this.len < want) {
-      const bigger = Buffer.allocUnsafe(2 * (this.len + want));
-      this.buf.copy(bigger, 0, 0, this.len);
-      this.buf = bigger;
-    }
-    const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.pos);
-    this.pos += bytesRead;
-    this.len += bytesRead;
-    this.onBytes(bytesRead);
-    if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
-  }
 
   private fail(at: number, what: string): never {
     throw new InputError(`${this.where}: byte ${this.base + at}`, `[${this.n}]: ${what}`);
