@@ -34,14 +34,18 @@ const common = {
 // than an ES module (no ESM loader) and because it can be compiled from V8's code cache (below). Modules
 // that a run rarely needs (csv-parse, chalk, the writers) are dynamic imports: esbuild wraps each in a
 // function that runs only when the import does.
+//
 // Node built-ins that a plain run never calls, required lazily: commander's child_process (for executable
-// subcommands, which bce has none of) and fs/promises (only the --output path uses it) cost ~3 ms of
-// start-up when required eagerly. Each becomes a module whose properties require the real one on first use.
-const LAZY_BUILTINS = new Set(['node:child_process', 'child_process', 'node:fs/promises', 'fs/promises']);
+// subcommands, which bce has none of), fs/promises (--output), worker_threads and os (the kernel's threads,
+// for big inputs). Required eagerly they cost ~3 ms of start-up. Each becomes a module of wrappers that
+// require the real one on first use. (A dynamic import() would not do: bin/bce.cjs runs the bundle as a
+// vm.Script, which has no ES module loader.)
+const LAZY = ['child_process', 'fs/promises', 'worker_threads', 'os'];
+const LAZY_BUILTINS = new Set(LAZY.flatMap((m) => [m, `node:${m}`]));
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(child_process|fs\/promises)$/ }, (args) =>
+    b.onResolve({ filter: /^(node:)?(child_process|fs\/promises|worker_threads|os)$/ }, (args) =>
       LAZY_BUILTINS.has(args.path) && args.namespace !== 'lazy-builtin' ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
@@ -51,7 +55,9 @@ const lazyBuiltins = {
       const names = Object.keys(real).filter((k) => k !== 'default' && typeof real[k] === 'function');
       const contents = [
         `let mod; const real = () => (mod ??= require(${JSON.stringify(id)}));`,
-        ...names.map((k) => `export function ${k}(...a) { return real().${k}.apply(this, a); }`),
+        ...names.map((k) => `export function ${k}(...a) { return new.target ? Reflect.construct(real().${k}, a) : real().${k}.apply(this, a); }`),
+        // the default import (\`import os from 'node:os'\`): the same wrappers, and getters for the other values
+        `export default { ${[...names, ...Object.keys(real).filter((k) => k !== 'default' && typeof real[k] !== 'function').map((k) => `get ${k}() { return real().${k}; }`)].join(', ')} };`,
       ].join('\n');
       return { contents, loader: 'js' };
     });
