@@ -23,7 +23,8 @@ const out = join(root, 'bench-out');
 const dataDir = join(out, 'data');
 mkdirSync(dataDir, { recursive: true });
 const BCE = join(root, 'bin', 'bce.cjs');
-const PY = '/usr/bin/python3';
+// the Python to compare with (Debian's, where python3-torch installs); BENCH_PYTHON overrides it
+const PY = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const TIME = '/usr/bin/time';
 if (!existsSync(join(root, 'dist', 'cli.cjs'))) {
   console.error('bench: dist/ is missing; run npm run build first');
@@ -61,7 +62,7 @@ const versions = {
   pandas: hasPandas ? execFileSync(PY, ['-c', 'import pandas; print(pandas.__version__)'], { env: pyEnv }).toString().trim() : null,
   numpy: hasNumpy ? execFileSync(PY, ['-c', 'import numpy; print(numpy.__version__)'], { env: pyEnv }).toString().trim() : null,
 };
-if (!hasTorch) log('bench: /usr/bin/python3 with torch not found (apt-get install python3-torch): measuring bce alone');
+if (!hasTorch) log(`bench: ${PY} with torch not found (apt-get install python3-torch): measuring bce alone`);
 else if (!hasPandas) log('bench: pandas not found (apt-get install python3-pandas): no CSV peer');
 if (!hasTime) log('bench: /usr/bin/time not found (apt-get install time): no peak RSS');
 
