@@ -8,7 +8,7 @@
 // (elements/s, one and two threads, vs torch float64 forward + backward); peak RSS of every bce run.
 // Needs dist/ (npm run build). A full run takes a few minutes; --quick about one.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
@@ -269,6 +269,7 @@ endToEnd('npy', `NPY ${SIZES.npy / 1e6}M float64`, pyNpy, hasNumpy, 'numpy.load 
   const runs = Math.min(RUNS, 3);
   log(`bench: NPY ${f.n} elements with --grad, in memory (${runs} runs)`);
   const [g] = alternate([{ cmd: process.execPath, argv: [BCE, '-l', f.logits, '-t', f.targets, '--grad', '--json', '-o', join(out, 'grad.json')], rss: true }], runs);
+  rmSync(join(out, 'grad.json'), { force: true });
   const tensorBytes = 3 * 8 * f.n;
   if (g.ok) {
     row({
