@@ -6,6 +6,7 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Io } from './io/source.js';
 import { isEpipe, run } from './run.js';
+import { UsageError } from './errors.js';
 
 /** Set when stdout was closed by its reader (`bce ... | head`): stop writing, exit quietly. */
 let stdoutClosed = false;
@@ -36,6 +37,15 @@ async function writeStdout(chunks: Iterable<string>): Promise<void> {
   }
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
 /**
  * -o: a regular file (or a new one) is written to a temporary file beside it and renamed over it, so a
  * failure leaves the old file whole. Anything else that exists (/dev/null, /dev/stdout, a FIFO) is
@@ -53,7 +63,9 @@ async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<
     return;
   }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(tmp, 'wx');
+  const handle = await open(tmp, 'wx').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`-o ${path}: cannot write there: ${WRITE_FAILURES[e.code ?? ''] ?? e.message}`);
+  });
   try {
     for (const chunk of chunks) await handle.write(chunk);
     await handle.close();
