@@ -66,10 +66,22 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export function decodeText(src: SourceBytes): string {
   try {
     return decoder.decode(src.bytes);
-  } catch {
+  } catch (e) {
+    // V8's longest string is 2^29 - 24 characters (~512 MiB): a larger text file cannot be held as one
+    if (src.bytes.length > MAX_STRING_LENGTH || (e as Error).name === 'RangeError') {
+      const mb = (src.bytes.length / 2 ** 20).toFixed(0);
+      throw new InputError(
+        src.name,
+        `${mb} MiB is too large to read as one text (the limit is 512 MiB): for mean or sum without gradients, ` +
+          'a CSV or a flat JSON array streams; otherwise save the tensor as .npy',
+      );
+    }
     throw new InputError(src.name, 'not UTF-8 text (is it a binary file? --input-format names the format)');
   }
 }
+
+/** V8's longest string, in UTF-16 code units. */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
 
 export async function readJsonDocument(src: SourceBytes): Promise<JsonDocument> {
   return parseJson(decodeText(src), src.name);
