@@ -14,6 +14,7 @@ import type { ReadOptions } from './io/read-tensor.js';
 import type { BundleValue } from './io/json.js';
 import { parseNumber } from './io/number.js';
 import { REDUCTION_NAMES, resolveReduction } from './options.js';
+import type { InputOptions } from './options.js';
 import type { Reduction } from './kernel.js';
 
 /** Bundle keys for the inputs; verify adds its expected values. */
@@ -186,18 +187,8 @@ export interface Problem {
   bundle?: Bundle;
 }
 
-export interface InputFlags {
-  /** how files are read: --input-format and the CSV dialect */
-  read?: ReadOptions;
-  bundle?: string;
-  logits?: string;
-  targets?: string;
-  weight?: string;
-  posWeight?: string;
-  reduction?: string;
-  sizeAverage?: boolean;
-  reduce?: boolean;
-}
+/** The validated input options (./options.ts), with the read settings optional. */
+export type InputFlags = Omit<InputOptions, 'read'> & { read?: ReadOptions };
 
 /**
  * The shape checks, in order: targets exactly the logits' shape, weight and pos_weight by broadcasting that
