@@ -8,7 +8,7 @@ import type { Tensor } from './tensor.js';
 import { sameShape, torchSize } from './tensor.js';
 import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
 import type { Io, SourceBytes } from './io/source.js';
-import { SourceReader, STDIN_NAME } from './io/source.js';
+import { SourceReader } from './io/source.js';
 import { detectFormat, parseList, readArchiveBundle, readJsonDocument, readTensor, splitMember } from './io/read-tensor.js';
 import type { ReadOptions } from './io/read-tensor.js';
 import type { BundleValue } from './io/json.js';
