@@ -46,3 +46,13 @@ export function readJson<T = unknown>(path: string): T {
 
 /** Float64 machine epsilon. */
 export const EPS = 2 ** -52;
+
+/**
+ * The seed example's true mean and sum, from fixtures/torch/cases.json (PyTorch float64 and the mpmath
+ * reference, made by fixtures/torch/generate.py), so no test types them from memory.
+ */
+export function seedReference(): { mean: number; sum: number } {
+  const { cases } = readJson<{ cases: { name: string; reference: { loss: unknown } }[] }>('fixtures/torch/cases.json');
+  const loss = (name: string) => num(cases.find((c) => c.name === name)?.reference.loss);
+  return { mean: loss('seed-mean'), sum: loss('seed-sum') };
+}
