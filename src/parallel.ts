@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
 import type { BceOptions, BcePlan, BceResult } from './kernel.js';
 import type { Operand, Tensor } from './tensor.js';
+import { quote, UsageError } from './errors.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
 declare const __BCE_KERNEL_WORKER__: string | undefined;
@@ -47,10 +48,20 @@ export function threadsFor(n: number, available: number, options: ParallelOption
   return Math.min(threads, Math.ceil(n / SUM_CHUNK));
 }
 
-/** BCE_THREADS from the environment: a positive integer, else undefined (use every core). */
-export function threadsFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+/**
+ * BCE_THREADS from the environment: unset (or empty) means every core; otherwise a positive whole number,
+ * clamped to the cores `available()` counts (more threads than cores only add start-up and memory).
+ */
+export function threadsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  available: () => number = availableParallelism,
+): number | undefined {
   const v = env.BCE_THREADS;
-  return v !== undefined && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : undefined;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\s*[0-9]+\s*$/.test(v) || Number(v) < 1) {
+    throw new UsageError(`BCE_THREADS: expected a positive whole number of threads, got ${quote(v)}`);
+  }
+  return Math.min(Number(v), Math.max(1, available()));
 }
 
 function sharedArray(n: number): Float64Array {

@@ -7,6 +7,7 @@ import { buildSync } from 'esbuild';
 import { bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
 import type { BceOptions, BceResult } from '../src/kernel.js';
 import { bceWithLogitsParallel, threadsFor, threadsFromEnv } from '../src/parallel.js';
+import { runBce } from './helpers/run.js';
 import type { Tensor } from '../src/tensor.js';
 
 // the worker as the build bundles it (the tests run from src/, where no bundled source exists)
@@ -132,9 +133,31 @@ describe('how many threads', () => {
     expect(threadsFor(10, 8, { minElements: 0 })).toBe(1);
     expect(threadsFor(n, 8, { minElements: 0 })).toBe(4);
     expect(threadsFor(n, 2, {})).toBe(1);
-    expect(threadsFromEnv({ BCE_THREADS: '1' })).toBe(1);
-    expect(threadsFromEnv({ BCE_THREADS: '0' })).toBeUndefined();
-    expect(threadsFromEnv({ BCE_THREADS: 'x' })).toBeUndefined();
-    expect(threadsFromEnv({})).toBeUndefined();
+    const two = () => 2;
+    expect(threadsFromEnv({ BCE_THREADS: '1' }, two)).toBe(1);
+    expect(threadsFromEnv({ BCE_THREADS: '2' }, two)).toBe(2);
+    expect(threadsFromEnv({ BCE_THREADS: '1000' }, two)).toBe(2);
+    expect(threadsFromEnv({}, two)).toBeUndefined();
+    expect(threadsFromEnv({ BCE_THREADS: '' }, two)).toBeUndefined();
+    for (const bad of ['0', 'x', '-1', '1.5', '2e3', '0x4']) {
+      expect(() => threadsFromEnv({ BCE_THREADS: bad }, two)).toThrow(/^BCE_THREADS: expected a positive whole number of threads, got '/);
+    }
   });
 });
+
+describe('BCE_THREADS through the CLI', () => {
+  it('a bad value is refused in one line before any input is read', async () => {
+    const r = await runBce(['no/such/bundle.json'], { env: { BCE_THREADS: 'lots' } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("bce: BCE_THREADS: expected a positive whole number of threads, got 'lots'\n");
+  });
+  it('a huge value is clamped to the cores and gives the one-thread bits', async () => {
+    const argv = ['fixtures/examples/seed.json', '-f', 'json'];
+    const many = await runBce(argv, { env: { BCE_THREADS: '1000' } });
+    const one = await runBce(argv, { env: { BCE_THREADS: '1' } });
+    expect(many.code).toBe(0);
+    expect(many.stdout).toBe(one.stdout);
+  });
+});
+

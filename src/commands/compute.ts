@@ -9,6 +9,7 @@ import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
 import { colorLevel } from '../color.js';
 import { ExitCode } from '../errors.js';
+import { commandTypo } from '../suggest.js';
 import { streamable } from '../stream-check.js';
 import { enableReadProgress } from '../progress.js';
 
@@ -17,11 +18,20 @@ function wantsViews(o: ComputeOptions): boolean {
   return Boolean(o.perClass || o.hist || o.step !== undefined || o.format === 'ndjson');
 }
 
+/** The inputs, streamed (with the result) where the reduction allows, else read whole. */
+async function readInputs(o: ComputeOptions, io: Io) {
+  const streamed = streamable(o) ? await (await import('../stream.js')).computeStreamed(o, io) : undefined;
+  return { streamed, problem: streamed?.problem ?? (await loadProblem(o, io, BUNDLE_KEYS)) };
+}
+
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
+  // a bad BCE_THREADS is refused before any input is read
+  const threads = threadsFromEnv(io.env);
   // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
   enableReadProgress(io, !o.quiet);
-  const streamed = streamable(o) ? await (await import('../stream.js')).computeStreamed(o, io) : undefined;
-  const problem = streamed?.problem ?? (await loadProblem(o, io, BUNDLE_KEYS));
+  const { streamed, problem } = await readInputs(o, io).catch((e: unknown) => {
+    throw commandTypo(e, o.bundle);
+  });
   if (!o.quiet) for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);
   // --label-smoothing: the loss runs on y' = y (1 - eps) + eps / 2
   const targets =
@@ -39,7 +49,7 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
       grad: o.grad,
       gradTargets: o.gradTargets,
     },
-    { threads: threadsFromEnv(io.env) },
+    { threads },
   );
   // --per-class, --hist, --step and ndjson need more numbers: computed by a module loaded only then
   const views = wantsViews(o) ? (await import('./views.js')).computeViews(o, problem, targets, result) : {};
