@@ -88,7 +88,7 @@ function addComputeOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no warnings and no progress bar on stderr (errors still go there)')
     .option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss')
     .option('--hist', 'a histogram of the element losses (linear bins)')
-    .option('--hist-log', 'the histogram with logarithmic bins, for losses spanning decades')
+    .addOption(new Option('--hist-log', 'the histogram with logarithmic bins, for losses spanning decades').conflicts('hist'))
     .option('--bins <n>', 'exactly n histogram bins (1-200; default: about log2(n) + 1, on round edges)')
     .option('--step <lr>', "one gradient-descent step on the logits, x - lr * grad: prints the loss before and after")
     .option('--label-smoothing <eps>', "smooth the targets first, y' = y (1 - eps) + eps / 2, as Keras does (0 <= eps <= 1)");
