@@ -111,6 +111,12 @@ export function checkBundle(name: string, entries: Map<string, BundleValue>, all
   };
 }
 
+/** True when the bytes hold nothing but white space. */
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  return true;
+}
+
 /** Where a bundle is read from: the positional argument, or piped stdin when no --logits is given. */
 export function bundleSpec(bundle: string | undefined, logitsFlag: string | undefined, io: Io): string | undefined {
   if (bundle !== undefined) return bundle;
@@ -125,6 +131,10 @@ export async function readBundle(
   options: ReadOptions = {},
 ): Promise<Bundle> {
   const src = await reader.read(spec, 'the bundle');
+  if (spec === '-' && isBlank(src.bytes)) {
+    // stdin is read as the bundle only when no --logits is given: empty, it cannot hold the logits either
+    throw new UsageError('no logits: give --logits FILE, or a bundle as a file or on stdin (stdin was empty)');
+  }
   const format = detectFormat(src, options.inputFormat);
   if (format === 'npz' || format === 'safetensors') {
     // an archive bundle: its members are the bundle's tensors

@@ -52,6 +52,9 @@ const cases: [string, string[], string?][] = [
   ['a directory', ['-l', 'fixtures', '-t', `${ok}/targets.csv`]],
   ['stdin asked for twice', ['-l', '-', '-t', '-'], '1,2\n'],
   ['no input at all', []],
+  ['targets but no logits, and stdin empty', ['-t', `${ok}/targets.csv`], ''],
+  ['a mistyped command', ['explian']],
+  ['a missing bundle that is no command', ['hello']],
 ];
 
 describe('bad inputs: exit 2, one line naming the place, nothing on stdout', () => {

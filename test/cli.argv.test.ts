@@ -1,6 +1,7 @@
 /** argv -> options, in-process: what commander and zod make of a command line, without spawning. */
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../src/cli.js';
+import { COMMAND_NAMES, suggestCommand } from '../src/suggest.js';
 
 const opts = (...argv: string[]) => {
   const inv = parseArgv(argv);
@@ -82,5 +83,37 @@ describe('help and version exit 0 on stdout', () => {
     const e = exit('-V');
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('conflicting flags', () => {
+  it('--hist with --hist-log is a usage error, not last-wins', () => {
+    const r = exit('b.json', '--hist', '--hist-log');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^bce: option '--hist-log' cannot be used with option '--hist'\n/);
+  });
+});
+
+describe('mistyped commands', () => {
+  it('every name suggest.ts offers is a command of the program', () => {
+    for (const name of COMMAND_NAMES) {
+      const inv = parseArgv([name, '--help']);
+      expect(inv.kind, name).toBe('exit');
+      expect((inv as { code: number }).code, name).toBe(0);
+      expect((inv as { stdout: string }).stdout, name).toMatch(/^Usage: bce/);
+    }
+  });
+  it.each([
+    ['explian', 'explain'],
+    ['verfy', 'verify'],
+    ['VERIFY', 'verify'],
+    ['completoin', 'completion'],
+    ['help', undefined],
+    ['hello', undefined],
+    ['verify.json', undefined],
+    ['./explian', undefined],
+    ['x', undefined],
+  ])('%s -> %s', (word, expected) => {
+    expect(suggestCommand(word)).toBe(expected);
   });
 });
