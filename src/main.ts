@@ -196,10 +196,12 @@ async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<
     });
   }
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  // tracked from before it exists: a signal while it is being created removes it too
+  trackTemp(tmp, true);
   const handle = await open(tmp, 'wx', existing ? existing.mode & 0o7777 : 0o666).catch((e) => {
+    trackTemp(tmp, false);
     throw outputFailure(path, e, true, { EACCES: 'its folder is not writable', EPERM: 'its folder is not writable' });
   });
-  trackTemp(tmp, true);
   try {
     if (existing !== undefined) await keepOwnerAndMode(handle, existing);
     await writeChunks(handle, chunks);
