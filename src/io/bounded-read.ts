@@ -147,34 +147,41 @@ async function readText(chunks: Chunks, name: string, format: 'json' | 'csv'): P
 }
 
 /**
- * Bracket depth of JSON text outside strings, across chunks: deeper than a bundle object holding a tensor of
- * MAX_RANK dimensions is refused at the bracket that goes too deep.
+ * Bracket depth of JSON text outside strings, across chunks: arrays nested deeper than MAX_RANK (the JSON
+ * reader's limit), or brackets deeper than a bundle object holding such a tensor, are refused at the bracket
+ * that goes too deep. Valid JSON is counted exactly; invalid JSON is refused by the reader anyway.
  */
 class NestingCheck {
-  private depth = 0;
+  private arrays = 0;
+  private objects = 0;
   private inString = false;
   private escaped = false;
   constructor(private readonly name: string) {}
 
   scan(b: Uint8Array, offset: number): void {
-    let { depth, inString, escaped } = this;
+    let { arrays, objects, inString, escaped } = this;
     for (let i = 0; i < b.length; i++) {
       const c = b[i];
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c) escaped = true;
         else if (c === 0x22) inString = false;
-      } else if (c === 0x22) inString = true;
-      else if (c === 0x5b || c === 0x7b) {
-        if (++depth > MAX_RANK + 1) {
-          throw new InputError(
-            `${this.name}: byte ${offset + i}`,
-            `JSON nested deeper than ${MAX_RANK} levels (a tensor has at most ${MAX_RANK} dimensions)`,
-          );
-        }
-      } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+        continue;
+      }
+      if (c === 0x22) inString = true;
+      else if (c === 0x5b) arrays++;
+      else if (c === 0x7b) objects++;
+      else if (c === 0x5d) arrays = Math.max(0, arrays - 1);
+      else if (c === 0x7d) objects = Math.max(0, objects - 1);
+      else continue;
+      if (arrays > MAX_RANK || arrays + objects > MAX_RANK + 1) {
+        throw new InputError(
+          `${this.name}: byte ${offset + i}`,
+          `JSON nested deeper than ${MAX_RANK} levels (a tensor has at most ${MAX_RANK} dimensions)`,
+        );
+      }
     }
-    Object.assign(this, { depth, inString, escaped });
+    Object.assign(this, { arrays, objects, inString, escaped });
   }
 }
 
