@@ -7,10 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import type { SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedReference } from './helpers/numbers.js';
+import { readBounded } from '../src/io/bounded-read.js';
+import { InputError } from '../src/errors.js';
 
 const SEED = seedReference();
 const root = new URL('..', import.meta.url).pathname;
@@ -134,6 +136,70 @@ describe('reads of unknown size are bounded', () => {
   }, SLOW);
 });
 
+/** A stream of the given chunks, then `endless` chunks of zeros forever; counts the chunks pulled. */
+function streamOf(chunks: Uint8Array[], endless = false) {
+  const pulled = { count: 0 };
+  async function* gen() {
+    for (const c of chunks) {
+      pulled.count++;
+      yield c;
+    }
+    while (endless) {
+      pulled.count++;
+      yield new Uint8Array(64 * 1024);
+    }
+  }
+  return { source: gen(), pulled };
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(InputError);
+  return (e as Error).message;
+}
+
+describe('readBounded, in process', () => {
+  it('names the byte of a NUL in a later chunk, and stops there', async () => {
+    const { source, pulled } = streamOf([Buffer.from('1,2\n'.repeat(20000)), Buffer.from('3,4\n\0'), Buffer.from('5,6\n')], true);
+    expect(await refusal(readBounded(source, 'x.csv'))).toBe('x.csv: NUL bytes at byte 80004: binary data, not JSON or CSV text');
+    expect(pulled.count).toBe(2);
+  });
+
+  it('refuses invalid UTF-8 at the start in decodeText\'s words, but not a character cut by the head\'s end', async () => {
+    expect(await refusal(readBounded(streamOf([Buffer.from([0x31, 0xff, 0x0a])]).source, '<stdin>'))).toMatch(/^<stdin>: not UTF-8 text/);
+    const text = Buffer.concat([Buffer.from('1'.repeat(64 * 1024 - 1)), Buffer.from('\u00e9\n')]);
+    const got = await readBounded(streamOf([text.subarray(0, 64 * 1024), text.subarray(64 * 1024)]).source, '<stdin>');
+    expect(Buffer.from(got).equals(text)).toBe(true);
+  });
+
+  it('a safetensors header longer than the first 64 KiB is still read to its declared size', async () => {
+    const file = safetensors({ ['x'.repeat(100_000)]: { shape: [2], values: [1.5, -2] } });
+    const { source } = streamOf([file, Buffer.from('junk after the data')], true);
+    expect(Buffer.from(await readBounded(source, '<stdin>')).equals(file)).toBe(true);
+  });
+
+  it('an NPY header longer than any numpy reads, or data over 2 GiB, is refused before reading on', async () => {
+    const long = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 0, 0, 0, 0x40]);
+    const a = streamOf([long], true);
+    expect(await refusal(readBounded(a.source, '<stdin>'))).toBe(
+      '<stdin>: byte 8: the .npy header declares 1073741824 bytes; numpy reads headers of at most 10000 characters',
+    );
+    expect(a.pulled.count).toBeLessThan(4);
+    const huge = npy([2 ** 20, 2 ** 9], []).subarray(0, 128);
+    const b = streamOf([huge], true);
+    expect(await refusal(readBounded(b.source, '<stdin>'))).toBe(
+      '<stdin>: its header declares 4096 MiB: too large to read from a stream (the limit for stdin, pipes and devices is 2 GiB); save it to a file',
+    );
+    expect(b.pulled.count).toBeLessThan(4);
+  });
+
+  it('a stream that ends early is handed over short, for the format\'s reader to say where it ends', async () => {
+    const file = npy([2, 3], SEED_LOGITS);
+    const got = await readBounded(streamOf([file.subarray(0, 100)]).source, '<stdin>');
+    expect(got.length).toBe(100);
+  });
+});
+
 describe('output failures', () => {
   it('a full disk under stdout: one line, exit 74', () => {
     const full = openSync('/dev/full', 'w');
@@ -182,6 +248,12 @@ describe('-o keeps what it replaces', () => {
     chmodSync(out, 0o664);
     expect(shell(`umask 077; ${node} ${bin} ${seed.join(' ')} -o ${out}`).code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o664);
+    // the owner and group too, where the process may set them (root may)
+    if (process.getuid?.() === 0) {
+      chownSync(out, 65534, 65534);
+      expect(bce([...seed, '-o', out]).code).toBe(0);
+      expect([statSync(out).uid, statSync(out).gid]).toEqual([65534, 65534]);
+    }
   });
 
   it('a symlink is written through: the target is replaced, the link kept; a dangling one creates its target', () => {
