@@ -6,6 +6,8 @@
  *   1  `bce verify` found a mismatch
  *   2  usage error (bad flag or option value) or input error (unreadable or malformed input)
  *   70 internal error: a bug in bce (the stack is printed)
+ *   74 output error: writing stdout or -o failed (a full disk, an I/O error, a closed stdout)
+ *   129, 130, 143 SIGHUP, SIGINT, SIGTERM (128 + the signal's number), after removing an unfinished -o temp file
  */
 export const ExitCode = {
   ok: 0,
@@ -13,6 +15,10 @@ export const ExitCode = {
   usage: 2,
   input: 2,
   internal: 70,
+  output: 74,
+  hangup: 129,
+  interrupt: 130,
+  terminated: 143,
 } as const;
 
 export class BceError extends Error {
@@ -43,6 +49,13 @@ export class InputError extends BceError {
     super(where ? `${where}: ${what}` : what, ExitCode.input);
     this.where = where;
     this.what = what;
+  }
+}
+
+/** Writing the result failed: the message names where (`stdout`, `-o out.json`) and why. */
+export class OutputError extends BceError {
+  constructor(message: string) {
+    super(message, ExitCode.output);
   }
 }
 

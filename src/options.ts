@@ -214,7 +214,7 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     format,
     precision: o.precision,
     color: o.color ?? 'auto',
-    output: o.output,
+    output: o.output === '-' ? undefined : o.output,
     perClass: o.perClass,
     hist: o.histLog ? 'log' : o.hist ? 'linear' : undefined,
     bins: o.bins,

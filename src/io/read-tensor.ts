@@ -68,20 +68,24 @@ export function decodeText(src: SourceBytes): string {
     return decoder.decode(src.bytes);
   } catch (e) {
     // V8's longest string is 2^29 - 24 characters (~512 MiB): a larger text file cannot be held as one
-    if (src.bytes.length > MAX_STRING_LENGTH || (e as Error).name === 'RangeError') {
-      const mb = (src.bytes.length / 2 ** 20).toFixed(0);
-      throw new InputError(
-        src.name,
-        `${mb} MiB is too large to read as one text (the limit is 512 MiB): for mean or sum without gradients, ` +
-          'a CSV or a flat JSON array streams; otherwise save the tensor as .npy',
-      );
+    if (src.bytes.length > MAX_TEXT_BYTES || (e as Error).name === 'RangeError') {
+      throw textTooLarge(src.name, `${(src.bytes.length / 2 ** 20).toFixed(0)} MiB`);
     }
     throw new InputError(src.name, 'not UTF-8 text (is it a binary file? --input-format names the format)');
   }
 }
 
-/** V8's longest string, in UTF-16 code units. */
-const MAX_STRING_LENGTH = 2 ** 29 - 24;
+/** The longest text read as one string: V8's longest string, 2^29 - 24 UTF-16 code units (~512 MiB). */
+export const MAX_TEXT_BYTES = 2 ** 29 - 24;
+
+/** A text input over MAX_TEXT_BYTES; `size` says how large ("600 MiB", "more than 512 MiB"). */
+export function textTooLarge(name: string, size: string): InputError {
+  return new InputError(
+    name,
+    `${size} is too large to read as one text (the limit is 512 MiB): for mean or sum without gradients, ` +
+      'a CSV or a flat JSON array file streams; otherwise save the tensor as .npy',
+  );
+}
 
 export async function readJsonDocument(src: SourceBytes): Promise<JsonDocument> {
   return parseJson(decodeText(src), src.name);
@@ -118,7 +122,7 @@ async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> 
     }
   }
   // csv-parse reads one string, and V8's longest string is 2^29 - 24 characters
-  if (src.bytes.length > 2 ** 29 - 24) {
+  if (src.bytes.length > MAX_TEXT_BYTES) {
     throw new InputError(src.name, 'larger than 512 MiB, too large for csv-parse; the fast CSV engine reads it if it has no quoted cells');
   }
   const { parseCsv } = await import('./csv.js');

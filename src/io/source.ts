@@ -6,8 +6,9 @@ import { InputError, UsageError } from '../errors.js';
 
 /** The side-effecting world a command may touch. Only main.ts builds a real one. */
 export interface Io {
+  /** reads a file; a FIFO or a device is read with the limits of readStdin */
   readFile(path: string): Promise<Uint8Array>;
-  /** reads all of stdin (main.ts iterates process.stdin) */
+  /** reads stdin in chunks, within the limits of ./bounded-read.ts (main.ts iterates process.stdin) */
   readStdin(): Promise<Uint8Array>;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
@@ -15,7 +16,10 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** writes result text to stdout, honouring backpressure */
   writeStdout(chunks: Iterable<string>): Promise<void>;
-  /** writes result text to a file atomically: temp file + rename; on failure the old file stays */
+  /**
+   * writes result text to a file atomically: temp file + rename; on failure the old file stays. The new
+   * file keeps the old one's mode and owner; a symlink is written through to its target.
+   */
   writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void>;
   /** one diagnostic line on stderr */
   warn(line: string): void;
