@@ -12,7 +12,7 @@
  * files that fits in memory is re-derived by the in-memory path, so a bad file gets exactly the message
  * it gets there (which of two bad files is named, in which order the checks run).
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import type { Io } from './io/source.js';
@@ -66,11 +66,14 @@ interface Opened {
 }
 
 async function openInput(path: string, override: TensorFormat | undefined): Promise<Opened | undefined> {
+  // a FIFO or a device is not even opened here: opening and closing a FIFO would lose what its writer sent
+  const before = await stat(path).catch(() => undefined);
+  if (!before?.isFile()) return undefined; // the in-memory path reads it, or words the error
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch {
-    return undefined; // the in-memory path words the error
+    return undefined;
   }
   const st = await fh.stat();
   if (!st.isFile()) {

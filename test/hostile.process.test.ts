@@ -124,12 +124,15 @@ describe('reads of unknown size are bounded', () => {
     expect(JSON.parse(r.stdout).loss).toBe(SEED.mean);
   }, SLOW);
 
-  it('a FIFO given as a path is read like stdin: an NPY followed by endless zeros', () => {
+  it.each([
+    ['read whole (-g)', ['-g']],
+    ['where the reduction would stream', []],
+  ])('a FIFO given as a path is read like stdin: an NPY followed by endless zeros, %s', (_name, extra) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'l.npy'), npy([2, 3], SEED_LOGITS));
     writeFileSync(join(dir, 't.npy'), npy([2, 3], SEED_TARGETS));
-    // -g: read whole (the streaming path takes regular files only)
-    const r = shell(`mkfifo ${dir}/fifo && { cat ${dir}/l.npy /dev/zero > ${dir}/fifo 2>/dev/null & } && $BCE -l ${dir}/fifo -t ${dir}/t.npy -g --json`);
+    // the streaming path takes regular files only, and must not open (and so drain) the FIFO to find that out
+    const r = shell(`mkfifo ${dir}/fifo && { cat ${dir}/l.npy /dev/zero > ${dir}/fifo 2>/dev/null & } && $BCE -l ${dir}/fifo -t ${dir}/t.npy ${extra.join(' ')} --json`);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).loss).toBe(SEED.mean);
