@@ -7,7 +7,7 @@
  * its own stack, so nesting depth costs no call stack; a tensor may have at most MAX_RANK dimensions.
  */
 import type { Tensor } from '../tensor.js';
-import { InputError, quote } from '../errors.js';
+import { InputError, quote, showValue } from '../errors.js';
 import { parseNumber } from './number.js';
 
 export const MAX_RANK = 64;
@@ -106,7 +106,7 @@ class Parser {
 
   private scalarTensor(v: JsonScalar, path: string, offset: number): Tensor {
     const x = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v) : undefined;
-    if (x === undefined) this.fail(offset, `${path ? `${path}: ` : ''}expected a number, found ${JSON.stringify(v)}`);
+    if (x === undefined) this.fail(offset, `${path ? `${path}: ` : ''}expected a number, found ${showValue(v)}`);
     return { data: new Float64Array([x]), shape: [] };
   }
 
