@@ -20,7 +20,8 @@
 import { InputError } from '../errors.js';
 import { WHITESPACE } from './csv-dialect.js';
 import * as grammar from './csv-grammar.js';
-import { cellError, raggedError } from './csv-grammar.js';
+import { cellError, cellTooLong, raggedError } from './csv-grammar.js';
+import { MAX_NUMBER_CHARS } from './number.js';
 
 /** This file needs the csv-parse engine. */
 export class CsvFallback extends Error {
@@ -349,6 +350,7 @@ export class CsvScanner {
           if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
         }
       }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
         const t = s[e - 1];
@@ -377,6 +379,40 @@ export class CsvScanner {
     return cellError(`${this.source}:${this.line}:${column}`, utf8(s, start, e));
   }
 
+  /** The error for the cell at s[start..) of the line that begins at s[a], `lines` after the current one. */
+  private tooLong(s: Uint8Array, a: number, start: number, lines = 0): InputError {
+    return cellTooLong(`${this.source}:${this.line + lines}:${utf8(s, a, start).length + 1}`);
+  }
+
+  /**
+   * Looks at the line s[0..b) that has no line end yet, from `from` (0 or where an earlier look stopped, the
+   * start of a cell), so that a cell longer than MAX_NUMBER_CHARS is refused before the rest of it is read.
+   * Returns where to look on from. Throws CsvFallback for a quote or a control character, as scanLine would.
+   */
+  probe(s: Uint8Array, from: number, b: number): number {
+    const ws = this.ws;
+    const delim = this.delim;
+    const blank = (c: number) => c === 0x20 || (c === 0x09 && delim !== 0x09);
+    let p = from;
+    if (from === 0) {
+      while (p < b && blank(s[p])) p++;
+      if (p < b && s[p] === 0x23) return 0; // a comment
+    }
+    for (;;) {
+      while (p < b && blank(s[p])) p++;
+      const start = p;
+      for (; p < b; p++) {
+        const c = s[p];
+        if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
+        if (c === 0x22) throw new CsvFallback('a quoted field');
+        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
+      }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, 0, start, 1);
+      if (p >= b) return start;
+      p++;
+    }
+  }
+
   /** The cells of one line, trimmed, as [start, end) pairs. */
   private cellsOf(s: Uint8Array, a: number, b: number): number[] {
     const out: number[] = [];
@@ -397,6 +433,7 @@ export class CsvScanner {
         if (c === 0x22) throw new CsvFallback('a quoted field');
         if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
       }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
         const t = s[e - 1];
