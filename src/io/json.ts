@@ -187,7 +187,7 @@ class Parser {
     } else {
       while (i < t.length && isWordChar(t.charCodeAt(i))) i++;
     }
-    if (i - start > MAX_NUMBER_CHARS) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('number')}`);
+    if (isNumberChar(c) && i - start > MAX_NUMBER_CHARS) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('number')}`);
     const token = t.slice(start, i);
     if (i < t.length && !isSpace(t.charCodeAt(i)) && !',]}:'.includes(t[i])) {
       this.fail(start, `${path ? `${path}: ` : ''}${this.found(start)} is not a number or JSON value`);
