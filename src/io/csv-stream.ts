@@ -356,7 +356,7 @@ export class JsonSource extends BufferedFile implements ElementSource {
           b = i;
           if (b - a > MAX_NUMBER_CHARS) this.fail(a, tooLongToken('number'));
           if (a === b) {
-            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found '${s[a]}'`);
+            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found ${quote(Buffer.from(s[a], 'latin1').toString('utf8'))}`);
           }
         }
         const v = parseNumber(text.slice(a, b));
