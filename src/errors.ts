@@ -101,11 +101,13 @@ export function printable(text: string, max = ECHO_MAX): string {
   return cut ? `${shown}...` : shown;
 }
 
+/** The longest file or member name shown whole, in characters after escaping. */
+export const NAME_MAX = 160;
+
 /**
  * A file or member name for a message: escaped; a name longer than NAME_MAX keeps its start and its end
  * (where the file name is) around '...'.
  */
-export const NAME_MAX = 160;
 export function printableName(name: string): string {
   const whole = escapeText(name, NAME_MAX);
   if (!whole.cut) return whole.shown;
@@ -143,11 +145,13 @@ export function showValue(v: unknown): string {
   return printable(String(JSON.stringify(v)));
 }
 
+/** The longest line of a diagnostic; what is longer is cut (a missed echo of a huge input). */
+const LINE_MAX = 2000;
+
 /**
  * The last guard before a diagnostic reaches stderr: any control character still in it is escaped, except
  * the line ends between the lines of an internal error's stack, and each line is cut to LINE_MAX characters.
  */
-const LINE_MAX = 2000;
 export function sanitizeDiagnostic(text: string): string {
   return text
     .split('\n')

@@ -149,11 +149,11 @@ describe('echoed input in messages', () => {
     }
     expect(messages).toMatchInlineSnapshot(`
       [
-        "bce: <tmp>/big0.json:1:13: logits[0]: string too long: 1101+ characters, and a string here is a number or a name, at most 1100
+        "bce: <tmp>/big0.json:1:13: logits[0]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100
       ",
-        "bce: <tmp>/big1.json:1:2: string too long: 1101+ characters, and a string here is a number or a name, at most 1100
+        "bce: <tmp>/big1.json:1:2: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100
       ",
-        "bce: <tmp>/big2.json:1:46: reduction: string too long: 1101+ characters, and a string here is a number or a name, at most 1100
+        "bce: <tmp>/big2.json:1:46: reduction: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100
       ",
         "bce: <tmp>/big3.json:1:5: [1]: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'... is not a number
       ",
@@ -268,7 +268,7 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
       await streamError(file('w.json', `[1, 2${' '.repeat(3_000_000)}]`), t),
     ];
     expect(got.map((m) => m.replace(/\/\d+-/, '/'))).toEqual([
-      '<tmp>/s.json: byte 4: [1]: string too long: 1101+ characters, and a string here is a number or a name, at most 1100',
+      '<tmp>/s.json: byte 4: [1]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100',
       '<tmp>/n.json: byte 4: [1]: number too long: 1101+ characters, and a number has at most 1100',
       "<tmp>/w.json: byte 4: [1]: more than 1048576 bytes without ',' or ']' (an element is a number, at most 1100 characters)",
     ]);
@@ -300,7 +300,7 @@ describe('100 MB cells and strings, through the CLI under a 2 GB address-space c
         [['-l', 'cell.csv', '-t', 't.csv'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
         [['-l', 'cell.csv', '-t', 't.csv', '--csv-engine', 'csv-parse'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
         [['-l', 'cell.csv', '-t', 't.csv', '--grad', '-r', 'none'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
-        [['str.json'], 'bce: str.json:1:13: logits[0]: string too long: 1101+ characters, and a string here is a number or a name, at most 1100\n'],
+        [['str.json'], 'bce: str.json:1:13: logits[0]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100\n'],
         [['num.json'], 'bce: num.json:1:13: logits[0]: number too long: 1101+ characters, and a number has at most 1100\n'],
       ];
       for (const [args, message] of cases) {
