@@ -3,7 +3,7 @@
  * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each operand.
  */
 import * as z from 'zod/mini';
-import { InputError, UsageError } from './errors.js';
+import { ECHO_MAX, InputError, UsageError, quote, showValue } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { sameShape, torchSize } from './tensor.js';
 import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
@@ -80,7 +80,7 @@ export function checkBundle(name: string, entries: Map<string, BundleValue>, all
     if (!allowed.includes(key)) {
       const near = allowed.find((k) => editDistance(k, key) <= 2);
       const hint = near ? `; did you mean "${near}"?` : ` (expected ${allowed.join(', ')})`;
-      throw new InputError(name, `unknown key ${JSON.stringify(key)} in the bundle${hint}`);
+      throw new InputError(name, `unknown key ${quote(key, ECHO_MAX, '"')} in the bundle${hint}`);
     }
   }
   const plain: Record<string, unknown> = {};
@@ -89,7 +89,7 @@ export function checkBundle(name: string, entries: Map<string, BundleValue>, all
   if (!r.success) {
     const key = String(r.error.issues[0].path[0]);
     const expects = KEY_EXPECTS[key] ?? 'a tensor (a number or nested arrays of numbers)';
-    throw new InputError(`${name}: ${key}`, `expected ${expects}, got ${JSON.stringify(entries.get(key))}`);
+    throw new InputError(`${name}: ${key}`, `expected ${expects}, got ${showValue(entries.get(key))}`);
   }
   const tensors = new Map<string, Tensor>();
   for (const [k, v] of entries) {

@@ -3,7 +3,7 @@
  * size_average / reduce mapping. Finding a problem (zod issue with a path) is kept apart from wording it.
  */
 import * as z from 'zod/mini';
-import { UsageError } from './errors.js';
+import { UsageError, showValue } from './errors.js';
 import type { Reduction } from './kernel.js';
 import { TENSOR_FORMATS } from './io/read-tensor.js';
 import type { ReadOptions } from './io/read-tensor.js';
@@ -187,7 +187,7 @@ export function parseComputeOptions(raw: Record<string, unknown>, bundle?: strin
     const key = String(issue.path[0] ?? '');
     const flag = FLAG_OF[key] ?? key;
     const got = raw[key];
-    throw new UsageError(`${flag}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${JSON.stringify(got)}`);
+    throw new UsageError(`${flag}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${showValue(got)}`);
   }
   const o = r.data;
   let format: Format = o.format ?? 'table';
@@ -245,7 +245,7 @@ const rowsText = z.pipe(
 export function parseExplainOptions(raw: Record<string, unknown>, bundle?: string): ExplainOptions {
   const { rows, ...rest } = raw;
   const r = rowsText.safeParse(rows ?? '2');
-  if (!r.success) throw new UsageError(`--rows: expected a whole number of rows from 1 to 100, got ${JSON.stringify(rows)}`);
+  if (!r.success) throw new UsageError(`--rows: expected a whole number of rows from 1 to 100, got ${showValue(rows)}`);
   const c = parseComputeOptions(rest, bundle);
   const { bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read } = c;
   return {
@@ -326,7 +326,7 @@ export function parseVerifyOptions(raw: Record<string, unknown>, bundle?: string
   if (!r.success) {
     const key = String(r.error.issues[0].path[0] ?? '');
     const flag = VERIFY_FLAG_OF[key] ?? key;
-    throw new UsageError(`${flag}: expected ${VERIFY_EXPECTED[key] ?? 'a valid value'}, got ${JSON.stringify(raw[key])}`);
+    throw new UsageError(`${flag}: expected ${VERIFY_EXPECTED[key] ?? 'a valid value'}, got ${showValue(raw[key])}`);
   }
   const o = r.data;
   let format: VerifyFormat = o.format ?? 'table';

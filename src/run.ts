@@ -3,7 +3,7 @@
  * a fake). The one place that maps every error class to its exit code and its line on stderr.
  */
 import { parseArgv } from './cli.js';
-import { BceError, ExitCode } from './errors.js';
+import { BceError, ExitCode, withSafeWarn } from './errors.js';
 import type { Io } from './io/source.js';
 import { runCompute } from './commands/compute.js';
 
@@ -12,6 +12,7 @@ export function isEpipe(e: unknown): boolean {
 }
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  io = withSafeWarn(io); // a raw control character in any diagnostic is escaped
   try {
     const inv = parseArgv(argv);
     if (inv.kind === 'exit') {

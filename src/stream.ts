@@ -14,7 +14,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { InputError } from './errors.js';
+import { InputError, printableName } from './errors.js';
 import type { Io } from './io/source.js';
 import type { ComputeOptions } from './options.js';
 import { resolveReduction } from './options.js';
@@ -115,7 +115,7 @@ export async function computeStreamed(
     const total = opened.reduce((a, f) => a + f.size, 0);
     const progress = new Progress(io, total, !o.quiet);
     try {
-      const result = await stream(o, io, opened, paths, reduction as 'mean' | 'sum', progress);
+      const result = await stream(o, io, opened, paths.map(printableName), reduction as 'mean' | 'sum', progress);
       progress.finish();
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
@@ -124,7 +124,7 @@ export async function computeStreamed(
       if (e instanceof CsvFallback) {
         if (total <= inMemoryErrorBytes) return NOT_STREAMED;
         throw new InputError(
-          paths[opened.findIndex((f) => f.format === 'csv')],
+          printableName(paths[opened.findIndex((f) => f.format === 'csv')]),
           `${e.message}: a CSV file this large is read by the streaming reader, which takes plain numeric CSV only (no quotes)`,
         );
       }

@@ -24,6 +24,14 @@ const cases: [string, string[], string?][] = [
   ['unclosed quote', ['-l', `${T}/unclosed-quote.csv`, '-t', `${ok}/targets.csv`]],
   ['empty CSV', ['-l', `${T}/empty.csv`, '-t', `${ok}/targets.csv`]],
   ['invalid UTF-8', ['-l', `${T}/latin1.csv`, '-t', `${ok}/targets.csv`]],
+  // input that would drive a terminal: echoed escaped
+  ['a cell with an ANSI colour sequence', ['-l', `${T}/ansi-cell.csv`, '-t', `${ok}/targets.csv`]],
+  ['a cell that sets the terminal title (OSC)', ['-l', `${T}/osc-title.csv`, '-t', `${ok}/targets.csv`]],
+  ['a cell with a NUL', ['-l', `${T}/nul-cell.csv`, '-t', `${ok}/targets.csv`]],
+  ['a JSON string element with control characters', [`${T}/control-string.json`]],
+  ['a JSON key with control characters', [`${T}/control-key.json`]],
+  ['a JSON value with C1, CR, a line separator and a bidi override', [`${T}/control-value.json`]],
+  ['a raw ESC in JSON', [`${T}/raw-escape.json`]],
   // JSON bundles and tensors
   ['empty JSON', [`${T}/empty.json`]],
   ['garbage JSON', [`${T}/garbage.json`]],
@@ -67,6 +75,7 @@ describe('bad inputs: exit 2, one line naming the place, nothing on stdout', () 
     expect(r.files.size).toBe(0);
     expect(r.stderr.split('\n')).toHaveLength(2); // one line and its newline
     expect(r.stderr).toMatch(/^bce: /);
+    expect(r.stderr.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/);
     expect(r.stderr).toMatchSnapshot();
   });
 

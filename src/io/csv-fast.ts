@@ -10,8 +10,8 @@
  *
  * Numbers follow ./number.ts exactly: the token is checked by hand, then converted exactly when it has at
  * most 15 significant digits and a power of ten up to 1e22 (one correctly rounded multiplication or
- * division of two exact doubles), or 16 to 19 digits (double-double arithmetic with a check for the rare
- * undecidable case), and by Number() otherwise, which rounds correctly.
+ * division of two exact doubles), or 16 to 19 digits (double-double arithmetic in ./long-mantissa.ts, with a
+ * check for the rare undecidable case), and by Number() otherwise, which rounds correctly.
  *
  * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-stream.ts).
  * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
@@ -20,7 +20,9 @@
 import { InputError } from '../errors.js';
 import { WHITESPACE } from './csv-dialect.js';
 import * as grammar from './csv-grammar.js';
-import { cellError, raggedError } from './csv-grammar.js';
+import { cellError, cellTooLong, raggedError } from './csv-grammar.js';
+import { MAX_NUMBER_CHARS } from './number.js';
+import { POW10, longMantissa } from './long-mantissa.js';
 
 /** This file needs the csv-parse engine. */
 export class CsvFallback extends Error {
@@ -30,7 +32,6 @@ export class CsvFallback extends Error {
   }
 }
 
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Set by scanNumber when the token is not a number. */
 let badToken = false;
@@ -131,77 +132,6 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number {
     if (v === v) return neg ? -v : v;
   }
   return Number(latin1(s, a, b));
-}
-
-const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
-/** the rounding error of the last twoProduct */
-let productError = 0;
-
-/** a * b rounded, with the exact error a * b - result left in productError (Dekker; no fma in JS). */
-function twoProduct(a: number, b: number): number {
-  const p = a * b;
-  const ca = SPLIT * a;
-  const ah = ca - (ca - a);
-  const al = a - ah;
-  const cb = SPLIT * b;
-  const bh = cb - (cb - b);
-  const bl = b - bh;
-  productError = ah * bh - p + ah * bl + al * bh + al * bl;
-  return p;
-}
-
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const HI = HOST_LITTLE ? 1 : 0;
-/** ULP[e]: the spacing of the doubles whose biased exponent is e (normal ones) */
-const ULP = new Float64Array(2047).map((_, e) => 2 ** (e - 1075));
-
-/**
- * (m * 10^lk + lo) * 10^e, correctly rounded, for 16 to 19 significant digits (m < 10^15, lo < 10^lk) and
- * |e| <= 22, or NaN when it cannot tell (then the caller asks Number()). The mantissa is exact as a
- * double-double (it is below 2^64); one multiplication or division by the exact power of ten in
- * double-double arithmetic leaves an error below 2^-100 of the result, so the rounded result r is the
- * correctly rounded value unless the exact value lies within that error of a midpoint between two
- * doubles, which is checked (with a wide margin) and answered by NaN.
- */
-function longMantissa(m: number, lo: number, lk: number, e: number): number {
-  if (e < -22 || e > 22) return NaN;
-  // M = s + t exactly: p + pe = m * 10^lk, then + lo
-  const p = twoProduct(m, POW10[lk]);
-  const pe = productError;
-  const s = p + lo;
-  const bb = s - p;
-  const se = p - (s - bb) + (lo - bb);
-  // both errors are integers below 2^12: their sum is exact
-  const t = se + pe;
-  let r: number;
-  let rl: number;
-  if (e >= 0) {
-    const P = POW10[e];
-    const h = twoProduct(s, P);
-    const l = productError + t * P;
-    r = h + l;
-    rl = l - (r - h);
-  } else {
-    const P = POW10[-e];
-    const q = s / P;
-    const p2 = twoProduct(q, P);
-    const rem = s - p2 - productError + t;
-    const q2 = rem / P;
-    r = q + q2;
-    rl = q2 - (r - q);
-  }
-  f64[0] = r;
-  const hi = u32[HI];
-  const ex = (hi >>> 20) & 0x7ff;
-  if (ex === 0 || ex === 0x7ff) return NaN;
-  const ulp = ULP[ex];
-  // below a power of two the doubles are twice as dense
-  const powerOfTwo = (hi & 0xfffff) === 0 && u32[1 - HI] === 0;
-  const half = (powerOfTwo && rl < 0 ? ulp / 2 : ulp) / 2;
-  if (Math.abs(rl) >= half - ulp * 2 ** -40) return NaN;
-  return r;
 }
 
 /** The number s[a..b) in the strict grammar, or undefined. */
@@ -349,6 +279,7 @@ export class CsvScanner {
           if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
         }
       }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
         const t = s[e - 1];
@@ -377,6 +308,40 @@ export class CsvScanner {
     return cellError(`${this.source}:${this.line}:${column}`, utf8(s, start, e));
   }
 
+  /** The error for the cell at s[start..) of the line that begins at s[a], `lines` after the current one. */
+  private tooLong(s: Uint8Array, a: number, start: number, lines = 0): InputError {
+    return cellTooLong(`${this.source}:${this.line + lines}:${utf8(s, a, start).length + 1}`);
+  }
+
+  /**
+   * Looks at the line s[0..b) that has no line end yet, from `from` (0 or where an earlier look stopped, the
+   * start of a cell), so that a cell longer than MAX_NUMBER_CHARS is refused before the rest of it is read.
+   * Returns where to look on from. Throws CsvFallback for a quote or a control character, as scanLine would.
+   */
+  probe(s: Uint8Array, from: number, b: number): number {
+    const ws = this.ws;
+    const delim = this.delim;
+    const blank = (c: number) => c === 0x20 || (c === 0x09 && delim !== 0x09);
+    let p = from;
+    if (from === 0) {
+      while (p < b && blank(s[p])) p++;
+      if (p < b && s[p] === 0x23) return 0; // a comment
+    }
+    for (;;) {
+      while (p < b && blank(s[p])) p++;
+      const start = p;
+      for (; p < b; p++) {
+        const c = s[p];
+        if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
+        if (c === 0x22) throw new CsvFallback('a quoted field');
+        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
+      }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, 0, start, 1);
+      if (p >= b) return start;
+      p++;
+    }
+  }
+
   /** The cells of one line, trimmed, as [start, end) pairs. */
   private cellsOf(s: Uint8Array, a: number, b: number): number[] {
     const out: number[] = [];
@@ -397,6 +362,7 @@ export class CsvScanner {
         if (c === 0x22) throw new CsvFallback('a quoted field');
         if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
       }
+      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
         const t = s[e - 1];

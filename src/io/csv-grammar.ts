@@ -4,6 +4,7 @@
  */
 import { InputError, quote } from '../errors.js';
 import { WHITESPACE } from './csv-dialect.js';
+import { MAX_NUMBER_CHARS } from './number.js';
 
 /**
  * The delimiter of the first line (of the first 50) that is neither blank nor a comment: comma, else tab,
@@ -66,3 +67,57 @@ export function cellError(where: string, cell: string): InputError {
   return new InputError(where, cell === '' ? 'empty cell, expected a number' : `${quote(cell)} is not a number`);
 }
 
+
+/** The error for a cell longer than MAX_NUMBER_CHARS bytes; `where` is its file:line:column. */
+export function cellTooLong(where: string): InputError {
+  return new InputError(where, `cell too long: ${MAX_NUMBER_CHARS + 1}+ bytes, and a number has at most ${MAX_NUMBER_CHARS}`);
+}
+
+/** Bytes of UTF-8 for UTF-16 code unit c (a surrogate half counts 2, a pair 4). */
+const utf8Bytes = (c: number) => (c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3);
+
+/**
+ * The first cell longer than MAX_NUMBER_CHARS bytes of UTF-8, measured as the fast engine measures it (from its
+ * first character that is not a blank to its delimiter or line end), with the offset of its line; or
+ * undefined. Quotes are honoured (a quoted delimiter or line end belongs to the cell) and comment lines
+ * skipped. In one linear pass, so that csv-parse is never handed a cell it would take minutes to build.
+ */
+export function findLongCell(text: string, delimiter: string): { line: number; column: number; lineAt: number } | undefined {
+  const ws = delimiter === WHITESPACE;
+  const d = ws ? -1 : delimiter.charCodeAt(0);
+  const blank = (c: number) => c === 0x20 || (c === 0x09 && d !== 0x09);
+  const n = text.length;
+  let p = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  // the physical line and where it begins, also inside quoted cells
+  let line = 1;
+  let at = p;
+  while (p < n) {
+    const lineAt = p;
+    while (p < n && blank(text.charCodeAt(p))) p++;
+    if (text.charCodeAt(p) === 0x23 /* # */) p = text.indexOf('\n', p) >>> 0;
+    for (let end = false; p < n && !end; ) {
+      while (p < n && blank(text.charCodeAt(p))) p++;
+      const start = { line, column: p - at + 1, lineAt };
+      let bytes = 0;
+      let quoted = false;
+      for (; p < n; p++) {
+        const c = text.charCodeAt(p);
+        if (c === 0x22) quoted = !quoted;
+        else if (!quoted && (c === d || c === 0x0a || c === 0x0d || (ws && blank(c)))) break;
+        else if (c === 0x0a) {
+          line++;
+          at = p + 1;
+        }
+        bytes += utf8Bytes(c);
+        if (bytes > MAX_NUMBER_CHARS) return start;
+      }
+      const c = text.charCodeAt(p);
+      end = p >= n || c === 0x0a || c === 0x0d;
+      p++;
+      if (c === 0x0d && text.charCodeAt(p) === 0x0a) p++;
+    }
+    line++;
+    at = p;
+  }
+  return undefined;
+}

@@ -9,10 +9,10 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import { CsvScanner, headText, textStart } from './csv-fast.js';
-import { parseNumber } from './number.js';
-import { sniffDelimiter } from './csv-grammar.js';
+import { MAX_NUMBER_CHARS, parseNumber, tooLongToken } from './number.js';
+import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { checkNpyLength, decodeElements, readNpyHeader } from './npy.js';
 import type { NpyHeader } from './npy.js';
@@ -98,7 +98,10 @@ export class CsvSource extends BufferedFile implements ElementSource {
       for (let i = this.buf.indexOf(0x0a); i >= 0 && i < this.len && n < 50; i = this.buf.indexOf(0x0a, i + 1)) n++;
       return n;
     };
-    while (!this.eof && lines() < 50 && this.len < 64 * READ_BYTES) await this.readMore();
+    while (!this.eof && lines() < 50 && this.len < 64 * READ_BYTES) {
+      await this.readMore();
+      this.refuseLongFirstCell();
+    }
     const head = this.buf.subarray(0, this.len);
     const from = textStart(head);
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
@@ -110,13 +113,34 @@ export class CsvSource extends BufferedFile implements ElementSource {
     while (this.scanner.cols < 0 && !this.final) await this.scan();
   }
 
+  /**
+   * Before the delimiter is known: a line with no line end yet whose first MAX_NUMBER_CHARS + 1 bytes hold no
+   * character that can be a delimiter (, ; tab space), nor a comment or a quote, starts with a cell that is too
+   * long, whatever the delimiter turns out to be.
+   */
+  private refuseLongFirstCell(): void {
+    const at = this.len > 0 ? this.buf.lastIndexOf(0x0a, this.len - 1) + 1 : 0;
+    const from = at === 0 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf ? 3 : at;
+    if (this.len - from <= MAX_NUMBER_CHARS || this.buf[from] === 0x23) return;
+    for (let i = from; i <= from + MAX_NUMBER_CHARS; i++) {
+      const c = this.buf[i];
+      if (c === 0x2c || c === 0x3b || c === 0x09 || c === 0x20 || c === 0x22) return;
+    }
+    let line = 1;
+    for (let i = this.buf.indexOf(0x0a); i >= 0 && i < at; i = this.buf.indexOf(0x0a, i + 1)) line++;
+    throw cellTooLong(`${this.where}:${line}:1`);
+  }
+
   /** Scans the complete lines read so far (reading more first when there are none). */
   private async scan(): Promise<void> {
     // the end of the last complete line in buf[0..len) (all of it at the end of the file)
     const lineEnd = () => (this.eof ? this.len : this.len > 0 ? this.buf.lastIndexOf(0x0a, this.len - 1) + 1 : 0);
     if (!this.eof) await this.readMore();
     let cut = lineEnd();
+    // a line longer than what is read: look at its cells so far, to refuse a cell too long before it ends
+    let probeAt = 0;
     while (cut === 0 && !this.eof) {
+      probeAt = this.scanner.probe(this.buf, probeAt, this.len);
       await this.readMore();
       cut = lineEnd();
     }
@@ -275,6 +299,11 @@ export class JsonSource extends BufferedFile implements ElementSource {
       if (!this.eof) {
         end = this.len > 0 ? Math.max(this.buf.lastIndexOf(0x2c, this.len - 1), this.buf.lastIndexOf(0x5d, this.len - 1)) + 1 : 0;
         if (end === 0) {
+          // no element ends in what is read: forget the blanks before it, and refuse one that never ends
+          let i = 0;
+          while (i < this.len && isJsonSpace(this.buf[i])) i++;
+          this.drop(i);
+          if (this.len > READ_BYTES) this.fail(0, `more than ${READ_BYTES} bytes without ',' or ']' (an element is a number, at most ${MAX_NUMBER_CHARS} characters)`);
           await this.readMore();
           continue;
         }
@@ -300,6 +329,7 @@ export class JsonSource extends BufferedFile implements ElementSource {
           b = i + 1;
           let escaped = false;
           while (b < s.length && s.charCodeAt(b) !== 0x22) {
+            if (b - i > MAX_NUMBER_CHARS) this.fail(i, tooLongToken('string'));
             if (s.charCodeAt(b) === 0x5c) {
               escaped = true;
               b++;
@@ -324,12 +354,13 @@ export class JsonSource extends BufferedFile implements ElementSource {
         } else {
           while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
           b = i;
+          if (b - a > MAX_NUMBER_CHARS) this.fail(a, tooLongToken('number'));
           if (a === b) {
-            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found '${s[a]}'`);
+            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found ${quote(Buffer.from(s[a], 'latin1').toString('utf8'))}`);
           }
         }
         const v = parseNumber(text.slice(a, b));
-        if (v === undefined) this.fail(at, `'${Buffer.from(text.slice(a, Math.min(b, a + 40)), 'latin1').toString('utf8')}' is not a number`);
+        if (v === undefined) this.fail(at, `${quote(Buffer.from(text.slice(a, b), 'latin1').toString('utf8'))} is not a number`);
         dst[got++] = v;
         while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
         if (i >= s.length) {

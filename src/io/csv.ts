@@ -15,7 +15,7 @@ import { parseNumber } from './number.js';
 import { WHITESPACE } from './csv-dialect.js';
 import type { CsvOptions } from './csv-dialect.js';
 
-import { cellError, fieldColumn, raggedError, sniffDelimiter } from './csv-grammar.js';
+import { cellError, cellTooLong, fieldColumn, findLongCell, raggedError, sniffDelimiter } from './csv-grammar.js';
 
 export type { CsvOptions } from './csv-dialect.js';
 export { cellError, fieldColumn, raggedError, sniffDelimiter };
@@ -87,11 +87,10 @@ function whitespaceRecords(text: string, source: string): string[][] {
   }) as string[][];
 }
 
-export function parseCsv(text: string, source: string, options: CsvOptions = {}): Tensor {
-  const delimiter = options.delimiter ?? sniffDelimiter(text);
-  let records: string[][];
+/** The records of a CSV text as strings, csv-parse's errors worded as the fast engine words them. */
+function readRecords(text: string, source: string, delimiter: string): string[][] {
   try {
-    records = delimiter === WHITESPACE ? whitespaceRecords(text, source) : (parseRecords(text, delimiter, false) as string[][]);
+    return delimiter === WHITESPACE ? whitespaceRecords(text, source) : (parseRecords(text, delimiter, false) as string[][]);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as CsvParseError;
@@ -107,6 +106,17 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
     if (err.code === 'INVALID_OPENING_QUOTE') throw new InputError(where, 'a double quote inside a field that is not quoted');
     throw new InputError(where, err.message.replace(/^Invalid [^:]*: /, ''));
   }
+}
+
+export function parseCsv(text: string, source: string, options: CsvOptions = {}): Tensor {
+  const delimiter = options.delimiter ?? sniffDelimiter(text);
+  const long = findLongCell(text, delimiter);
+  if (long !== undefined) {
+    // the lines before it are read first, for their errors, as the fast engine meets them in the file's order
+    readRecords(text.slice(0, long.lineAt), source, delimiter);
+    throw cellTooLong(`${source}:${long.line}:${long.column}`);
+  }
+  const records = readRecords(text, source, delimiter);
   let first = 0;
   const hasHeader =
     options.header ?? (records.length > 0 && records[0].every((cell) => parseNumber(cell) === undefined));

@@ -7,8 +7,8 @@
  * its own stack, so nesting depth costs no call stack; a tensor may have at most MAX_RANK dimensions.
  */
 import type { Tensor } from '../tensor.js';
-import { InputError, quote } from '../errors.js';
-import { parseNumber } from './number.js';
+import { InputError, quote, showValue } from '../errors.js';
+import { MAX_NUMBER_CHARS, parseNumber, tooLongToken } from './number.js';
 
 export const MAX_RANK = 64;
 
@@ -106,7 +106,7 @@ class Parser {
 
   private scalarTensor(v: JsonScalar, path: string, offset: number): Tensor {
     const x = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v) : undefined;
-    if (x === undefined) this.fail(offset, `${path ? `${path}: ` : ''}expected a number, found ${JSON.stringify(v)}`);
+    if (x === undefined) this.fail(offset, `${path ? `${path}: ` : ''}expected a number, found ${showValue(v)}`);
     return { data: new Float64Array([x]), shape: [] };
   }
 
@@ -144,13 +144,16 @@ class Parser {
     }
   }
 
-  /** A JSON string at pos; escapes are decoded by JSON.parse on the exact token. */
-  private parseString(): string {
+  /** A JSON string at pos; escapes are decoded by JSON.parse on the exact token. `path` names it in messages. */
+  private parseString(path = ''): string {
     const t = this.text;
     const start = this.pos;
     let i = start + 1;
     let escaped = false;
+    // a string is a number or a name: one past the bound is refused before the rest is read
+    const last = Math.min(t.length, start + 2 + MAX_NUMBER_CHARS);
     for (; i < t.length; i++) {
+      if (i >= last) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('string')}`);
       const c = t.charCodeAt(i);
       if (c === 0x5c /* \ */) {
         escaped = true;
@@ -173,7 +176,7 @@ class Parser {
     const t = this.text;
     const start = this.pos;
     const c = t.charCodeAt(start);
-    if (c === 0x22) return this.parseString();
+    if (c === 0x22) return this.parseString(path);
     let i = start;
     if (isNumberChar(c)) {
       while (i < t.length && isNumberChar(t.charCodeAt(i))) i++;
@@ -184,6 +187,7 @@ class Parser {
     } else {
       while (i < t.length && isWordChar(t.charCodeAt(i))) i++;
     }
+    if (isNumberChar(c) && i - start > MAX_NUMBER_CHARS) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('number')}`);
     const token = t.slice(start, i);
     if (i < t.length && !isSpace(t.charCodeAt(i)) && !',]}:'.includes(t[i])) {
       this.fail(start, `${path ? `${path}: ` : ''}${this.found(start)} is not a number or JSON value`);

@@ -18,7 +18,7 @@
  * Also exported for the .npz and safetensors readers: `ElementType` and `decodeElements` (the typed-array
  * decoding), and `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
  */
-import { InputError } from '../errors.js';
+import { InputError, printableName, quote } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { decodeBfloat16, decodeFloat16 } from './float16.js';
 
@@ -314,21 +314,12 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Text taken from a file with control and line-separator characters escaped (\\n, \\x00, \\u2028). */
 export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
-    const code = c.charCodeAt(0);
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
-  });
+  return printableName(text);
 }
 
 /** Text taken from a file, made safe for a one-line message: printable, quoted as Python would, cut after `max`. */
 export function show(text: string, max = 40): string {
-  const escaped = printable(text.length > max ? text.slice(0, max) : text);
-  // Like Python's repr: single quotes, unless the text holds a single quote and no double quote.
-  const q = escaped.includes("'") && !escaped.includes('"') ? '"' : "'";
-  return `${q}${escaped}${q}${text.length > max ? '...' : ''}`;
+  return quote(text, max);
 }
 
 /** Up to `n` bytes from `start` as hex pairs, for messages: `50 4b 03 04`. */

@@ -2,7 +2,7 @@
  * Bytes -> Tensor or bundle: picks the format (--input-format, else the extension, else the content's
  * magic bytes or first character), then hands the bytes to that format's reader.
  */
-import { InputError } from '../errors.js';
+import { InputError, printableName, quote } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { SourceBytes } from './source.js';
 import { parseJson } from './json.js';
@@ -135,13 +135,19 @@ async function readArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Pro
   return (await import('./safetensors.js')).readSafetensors(src.bytes, src.name);
 }
 
+/** Member names for a message: escaped, the first 20 of them. */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 20).map(printableName).join(', ');
+  return names.length > 20 ? `${shown}, ... (${names.length} in all)` : shown;
+}
+
 /** Picks one tensor of an archive: the member asked for, else the one named like the role, else the only one. */
 function pickMember(tensors: Map<string, Tensor>, src: SourceBytes, member: string | undefined, role: string): Tensor {
   const names = [...tensors.keys()];
-  const list = names.length > 0 ? names.join(', ') : 'none';
+  const list = names.length > 0 ? listNames(names) : 'none';
   if (member !== undefined) {
     const t = tensors.get(member);
-    if (t === undefined) throw new InputError(src.name, `no tensor named '${member}' (it has: ${list})`);
+    if (t === undefined) throw new InputError(src.name, `no tensor named ${quote(member)} (it has: ${list})`);
     return t;
   }
   const byRole = tensors.get(role);

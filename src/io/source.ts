@@ -2,7 +2,7 @@
  * Where input bytes come from: the process boundary handed over as an interface (main.ts builds it
  * from `process`; tests fake it), plus the rule that stdin can be read only once.
  */
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError, printableName } from '../errors.js';
 
 /** The side-effecting world a command may touch. Only main.ts builds a real one. */
 export interface Io {
@@ -49,7 +49,7 @@ export class SourceReader {
       return { name: STDIN_NAME, bytes: await this.io.readStdin() };
     }
     try {
-      return { name: spec, bytes: await this.io.readFile(spec) };
+      return { name: printableName(spec), bytes: await this.io.readFile(spec) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why: Record<string, string> = {
@@ -59,9 +59,9 @@ export class SourceReader {
         EPERM: 'permission denied',
         ENOTDIR: 'no such file (a part of the path is not a directory)',
       };
-      if (code !== undefined && why[code] !== undefined) throw new InputError(spec, why[code]);
+      if (code !== undefined && why[code] !== undefined) throw new InputError(printableName(spec), why[code]);
       if (code === 'ERR_FS_FILE_TOO_LARGE' || (e as Error).message?.includes('too large')) {
-        throw new InputError(spec, 'file too large to read into memory');
+        throw new InputError(printableName(spec), 'file too large to read into memory');
       }
       throw e;
     }
