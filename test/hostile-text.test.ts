@@ -68,9 +68,7 @@ describe('the escaper', () => {
 
   it('cuts after ECHO_MAX characters with ... and never splits an escape', () => {
     const long = 'x'.repeat(10_000_000);
-    const t0 = performance.now();
     const q = quote(long);
-    expect(performance.now() - t0).toBeLessThan(50);
     expect(q).toBe(`'${'x'.repeat(ECHO_MAX)}'...`);
     expect(quote('\x1b'.repeat(100))).toBe(`'${'\\x1b'.repeat(ECHO_MAX / 4)}'...`);
     expect(printable(`ab${'\x07'.repeat(40)}`, 9)).toBe('ab\\x07...');
@@ -210,7 +208,9 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
   it('the number grammar takes linear time on a long run of digits that fails', () => {
     const t0 = performance.now();
     expect(parseNumber(`${'1'.repeat(200_000)}-`)).toBeUndefined();
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // linear: a few ms; the quadratic grammar took 14.5 s at half this length, so this bound tells them apart
+    // even on a busy machine
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   const io: Io = {
