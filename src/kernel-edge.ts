@@ -80,7 +80,12 @@ export function gradTargetEdge(x: number, y: number, w: number, p: number, d: nu
   const pos = x >= 0;
   const e = Math.exp(pos ? -x : x);
   const lin = pos ? -x : scaled(-p, x);
-  if (e >= MIN_NORMAL || lin !== 0) return divide(w, lin + (p - 1) * Math.log1p(e), d);
+  if (e >= MIN_NORMAL || lin !== 0) {
+    const g = divide(w, lin + (p - 1) * Math.log1p(e), d);
+    // Case: -p x overflowed for a finite x: the terms at 2^-64 first
+    if (g - g !== 0 && x - x === 0) return divide(w, (pos ? -x * DOWN : scaled(-p * DOWN, x)) + (p - 1) * DOWN * Math.log1p(e), d) * UP;
+    return g;
+  }
   // Case: p = 0 and x < -708.4: d/dy = -w e, formed in the normal range
   return divide(w, lin + (p - 1) * expTail(x), d) * TAIL_DOWN;
 }
