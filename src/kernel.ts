@@ -51,20 +51,21 @@ export function logSigmoid(x: number): number {
 /** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
 function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number): number {
   const l = w * ((x >= 0 ? scaled(1 - y, x) : scaled(-p * y, x)) + (1 - y + p * y) * sp);
-  return e >= MIN_NORMAL && l - l === 0 ? l : lossEdge(x, y, w, p);
+  // l - l is 0 for a finite l and NaN otherwise: one comparison tests both
+  return l - l + e >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
 }
 
 /** w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d, with sigmoid(x) = 1 / (1 + e) or e / (1 + e) by the sign of x. */
 function gradFrom(x: number, y: number, w: number, p: number, e: number, d: number): number {
   const q = 1 + e;
   const g = (w * (x >= 0 ? (1 - y) * (1 / q) - p * y * (e / q) : (1 - y) * (e / q) - p * y * (1 / q))) / d;
-  return e >= MIN_NORMAL && g - g === 0 ? g : gradLogitEdge(x, y, w, p, d);
+  return g - g + e >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
 }
 
 /** w [-x - (p - 1) log_sigmoid(x)] / d: x >= 0: w (-x + (p - 1) sp); x < 0: w (-p x + (p - 1) sp). */
 function gradTargetFrom(x: number, y: number, w: number, p: number, e: number, sp: number, d: number): number {
   const g = (w * ((x >= 0 ? -x : scaled(-p, x)) + (p - 1) * sp)) / d;
-  return e >= MIN_NORMAL && g - g === 0 ? g : gradTargetEdge(x, y, w, p, d);
+  return g - g + e >= MIN_NORMAL ? g : gradTargetEdge(x, y, w, p, d);
 }
 
 /** One element's loss: w * [(1 - y) * x - lw * log_sigmoid(x)], lw = 1 + (p - 1) * y. */
