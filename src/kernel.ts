@@ -18,7 +18,7 @@
 import type { Operand, Tensor } from './tensor.js';
 import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
 import { InputError } from './errors.js';
-import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaled, scaledChunkSum } from './kernel-edge.js';
+import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
 import { CompensatedSum } from './sum.js';
 
 export { ChunkSums, CompensatedSum };
@@ -50,7 +50,8 @@ export function logSigmoid(x: number): number {
 
 /** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
 function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number): number {
-  const l = w * ((x >= 0 ? scaled(1 - y, x) : scaled(-p * y, x)) + (1 - y + p * y) * sp);
+  // an infinite x makes a x NaN when a = 0: the edge path gives the limit
+  const l = w * ((x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp);
   // l - l is 0 for a finite l and NaN otherwise: one comparison tests both
   return l - l + e >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
 }
@@ -58,30 +59,33 @@ function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: num
 /** w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d, with sigmoid(x) = 1 / (1 + e) or e / (1 + e) by the sign of x. */
 function gradFrom(x: number, y: number, w: number, p: number, e: number, d: number): number {
   const q = 1 + e;
-  const g = (w * (x >= 0 ? (1 - y) * (1 / q) - p * y * (e / q) : (1 - y) * (e / q) - p * y * (1 / q))) / d;
+  const near1 = 1 / q;
+  const nearE = e / q;
+  const pos = x >= 0;
+  const g = (w * ((1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1))) / d;
   return g - g + e >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
 }
 
 /** w [-x - (p - 1) log_sigmoid(x)] / d: x >= 0: w (-x + (p - 1) sp); x < 0: w (-p x + (p - 1) sp). */
 function gradTargetFrom(x: number, y: number, w: number, p: number, e: number, sp: number, d: number): number {
-  const g = (w * ((x >= 0 ? -x : scaled(-p, x)) + (p - 1) * sp)) / d;
+  const g = (w * ((x >= 0 ? -1 : -p) * x + (p - 1) * sp)) / d;
   return g - g + e >= MIN_NORMAL ? g : gradTargetEdge(x, y, w, p, d);
 }
 
 /** One element's loss: w * [(1 - y) * x - lw * log_sigmoid(x)], lw = 1 + (p - 1) * y. */
 export function bceElement(x: number, y: number, w = 1, p = 1): number {
-  const e = Math.exp(x >= 0 ? -x : x);
+  const e = Math.exp(-Math.abs(x));
   return lossFrom(x, y, w, p, e, Math.log1p(e));
 }
 
 /** d loss / d x for one element, divided by d: w * [(1 - y) * sigmoid(x) - p * y * sigmoid(-x)] / d. */
 export function bceGradLogit(x: number, y: number, w = 1, p = 1, d = 1): number {
-  return gradFrom(x, y, w, p, Math.exp(x >= 0 ? -x : x), d);
+  return gradFrom(x, y, w, p, Math.exp(-Math.abs(x)), d);
 }
 
 /** d loss / d y for one element, divided by d: w * [-x - (p - 1) * log_sigmoid(x)] / d. */
 export function bceGradTarget(x: number, y: number, w = 1, p = 1, d = 1): number {
-  const e = Math.exp(x >= 0 ? -x : x);
+  const e = Math.exp(-Math.abs(x));
   return gradTargetFrom(x, y, w, p, e, Math.log1p(e), d);
 }
 
@@ -175,7 +179,7 @@ function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number
 function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
   for (let i = from; i < to; i++) {
     const xi = x[i];
-    const e = Math.exp(xi >= 0 ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     loss[i - from] = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
   }
 }
@@ -195,7 +199,7 @@ function noneGradScalar(
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
-    const e = Math.exp(xi >= 0 ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     loss[i - from] = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
     grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
   }
@@ -208,7 +212,7 @@ function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fro
   let c = state[1];
   for (let i = from; i < to; i++) {
     const xi = x[i];
-    const e = Math.exp(xi >= 0 ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
     const t = s + l;
     if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
@@ -236,7 +240,7 @@ function sumGradScalar(
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
-    const e = Math.exp(xi >= 0 ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
     const t = s + l;
     if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
@@ -274,7 +278,7 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Oper
     const yi = y[i];
     const wi = wd[wj];
     const pi = pd[pj];
-    const e = Math.exp(xi >= 0 ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     const sp = needLoss || gradTargets !== undefined ? Math.log1p(e) : 0;
     if (needLoss) {
       const l = lossFrom(xi, yi, wi, pi, e, sp);
