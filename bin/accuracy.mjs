@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Prints the worst error, in ulp of the 1000-digit mpmath reference, of bce and of PyTorch float64 over
-// the fixtures in fixtures/torch/ (made by fixtures/torch/generate.py). Run after `npm run build`:
-//   node bin/accuracy.mjs
+// Prints the worst error of bce, and of PyTorch float64 where the fixture has its values, against the
+// 1000-digit mpmath reference, row by row as README's accuracy table states the bounds, over
+// fixtures/torch/extreme.json and parity.json (made by generate.py and generate_parity.py).
+// Run after `npm run build`:   node bin/accuracy.mjs
 import { readFileSync } from 'node:fs';
 import { bceElement, bceGradLogit, bceGradTarget } from '../dist/index.js';
 
-const e = JSON.parse(readFileSync(new URL('../fixtures/torch/extreme.json', import.meta.url), 'utf8'));
+const read = (f) => JSON.parse(readFileSync(new URL(`../fixtures/torch/${f}`, import.meta.url), 'utf8'));
 const num = (v) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
 const f64 = new Float64Array(1);
 const i64 = new BigInt64Array(f64.buffer);
@@ -14,38 +15,57 @@ const ord = (x) => {
   return i64[0] < 0n ? -(i64[0] & 0x7fffffffffffffffn) : i64[0];
 };
 const ulp = (a, b) => (a === b || (a !== a && b !== b) ? 0 : a !== a || b !== b || !isFinite(a) || !isFinite(b) ? Infinity : Number(ord(a) > ord(b) ? ord(a) - ord(b) : ord(b) - ord(a)));
+const EPS = 2 ** -52;
+const softplus = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
-const rows = [];
-const n = e.x.length;
-const x = e.x.map(num), y = e.y.map(num), w = e.w.map(num), p = e.p.map(num);
-for (const [label, key, f, which] of [
-  ['loss, all elements', 'loss', bceElement, () => true],
-  ['d/dx, y in {0, 1}', 'grad', bceGradLogit, (i) => y[i] === 0 || y[i] === 1],
-  ['d/dy, all elements', 'grad_targets', bceGradTarget, () => true],
-]) {
-  let ours = 0, theirs = 0, oursAt = '', theirsAt = '';
-  for (let i = 0; i < n; i++) {
-    if (!which(i)) continue;
-    const ref = num(e.reference[key][i]);
-    const a = ulp(f(x[i], y[i], w[i], p[i]), ref);
-    const b = ulp(num(e.torch[key][i]), ref);
-    if (a > ours) [ours, oursAt] = [a, `x=${x[i]} y=${y[i]} w=${w[i]} p=${p[i]}`];
-    if (b > theirs) [theirs, theirsAt] = [b, `x=${x[i]} y=${y[i]}`];
+// every element of every fixture, as { x, y, w, p, n, ref: {loss, grad, dy}, torch? }
+const elements = [];
+const add = (src, g, n, torch) => {
+  for (let i = 0; i < g.x.length; i++) {
+    elements.push({
+      src, x: num(g.x[i]), y: num(g.y[i]), w: num(g.w[i]), p: num(g.p[i]), n: n ? num(n[i]) : 1,
+      ref: { loss: num(g.ref.loss[i]), grad: num(g.ref.grad[i]), dy: num(g.ref.grad_targets[i]) },
+      torch: torch && { loss: num(torch.loss[i]), grad: num(torch.grad[i]), dy: num(torch.grad_targets[i]) },
+    });
   }
-  rows.push({ quantity: label, 'bce worst ulp': ours, 'bce at': oursAt, 'PyTorch worst ulp': theirs.toExponential(2), 'PyTorch at': theirsAt });
-}
-// Soft targets: d/dx = w [(1 - y) sigmoid(x) - p y sigmoid(-x)] crosses zero, where no double
-// evaluation has relative accuracy (PyTorch neither); measure the absolute error in units of eps.
-{
-  const eps = 2 ** -52;
-  let ours = 0, theirs = 0;
-  for (let i = 0; i < n; i++) {
-    if (y[i] === 0 || y[i] === 1) continue;
-    const ref = num(e.reference.grad[i]);
-    ours = Math.max(ours, Math.abs(bceGradLogit(x[i], y[i], w[i], p[i]) - ref) / eps);
-    theirs = Math.max(theirs, Math.abs(num(e.torch.grad[i]) - ref) / eps);
+};
+const e = read('extreme.json');
+add('extreme', { ...e, ref: e.reference }, null, e.torch);
+const P = read('parity.json');
+for (const [name, g] of Object.entries(P.elements)) add(name, { ...g, ref: g.reference }, null, g.torch);
+add('chained', { ...P.chained, ref: P.chained }, P.chained.n, null);
+
+const inside = (k) => k.y >= 0 && k.y <= 1;
+const hard = (k) => k.y === 0 || k.y === 1;
+const oneSign = (k) => (k.x >= 0 ? k.p <= 1 : k.p >= 1);
+const ours = {
+  loss: (k) => bceElement(k.x, k.y, k.w, k.p),
+  grad: (k) => bceGradLogit(k.x, k.y, k.w, k.p, k.n),
+  dy: (k) => bceGradTarget(k.x, k.y, k.w, k.p, k.n),
+};
+const rel = (size) => (v, k, key) => Math.abs(v - k.ref[key]) / (EPS * size(k));
+const byUlp = (v, k, key) => ulp(v, k.ref[key]);
+const rows = [
+  ['element loss, 0 <= y <= 1 (ulp)', 'loss', inside, byUlp],
+  ['element loss, y outside [0, 1] (eps x terms)', 'loss', (k) => !inside(k), rel((k) => k.w * (Math.abs(k.x) * Math.max(Math.abs(1 - k.y), Math.abs(k.p * k.y)) + (Math.abs(1 - k.y) + Math.abs(k.p * k.y)) * softplus(-Math.abs(k.x))))],
+  ['d/dx, y in {0, 1} (ulp)', 'grad', hard, byUlp],
+  ['d/dx, soft y (eps x terms)', 'grad', (k) => !hard(k), rel((k) => (k.w * (Math.abs(1 - k.y) + Math.abs(k.p * k.y))) / k.n)],
+  ['d/dy, terms of one sign, n = 1 (ulp)', 'dy', (k) => oneSign(k) && k.n === 1, byUlp],
+  ['d/dy, terms of one sign, with 1/n (ulp)', 'dy', (k) => oneSign(k) && k.n !== 1, byUlp],
+  ['d/dy, otherwise (eps x terms)', 'dy', (k) => !oneSign(k), rel((k) => (k.w * (Math.abs(k.x) * Math.max(1, k.p) + Math.abs(k.p - 1) * softplus(-Math.abs(k.x)))) / k.n)],
+];
+const table = [];
+for (const [label, key, which, err] of rows) {
+  let count = 0, worst = 0, at = '', torch = 0;
+  for (const k of elements) {
+    if (!which(k)) continue;
+    count++;
+    const d = err(ours[key](k), k, key);
+    if (d > worst) [worst, at] = [d, `${k.src}: x=${k.x} y=${k.y} w=${k.w} p=${k.p}${k.n !== 1 ? ` n=${k.n}` : ''}`];
+    if (k.torch && k.n === 1) torch = Math.max(torch, err(k.torch[key], k, key));
   }
-  rows.push({ quantity: 'd/dx, soft y (abs error / eps)', 'bce worst ulp': ours, 'bce at': '', 'PyTorch worst ulp': theirs.toExponential(2), 'PyTorch at': '' });
+  table.push({ quantity: label, elements: count, 'bce worst': +worst.toPrecision(3), 'bce at': at, 'PyTorch worst': torch.toExponential(2) });
 }
-console.log(`${n} elements, x from ${Math.min(...x.filter(isFinite))} to ${Math.max(...x.filter(isFinite))}, torch ${e.versions.torch}, mpmath ${e.versions.mpmath} at ${e.versions.mp_dps} digits`);
-console.table(rows);
+const sgd = P.sgd.filter((s) => num(s.torch) !== num(s.reference)).length;
+console.log(`${elements.length} elements; torch ${P.versions.torch}, mpmath ${P.versions.mpmath} at ${P.versions.mp_dps} digits; PyTorch's SGD update differs from the correctly rounded one in ${sgd} of ${P.sgd.length} steps`);
+console.table(table);

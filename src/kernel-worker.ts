@@ -5,7 +5,7 @@
  * with `new Worker(source, { eval: true })`, so the CLI stays one file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBcePlan, SUM_CHUNK } from './kernel.js';
+import { PARTIAL, runBcePlan, SUM_CHUNK } from './kernel.js';
 import type { BcePlan } from './kernel.js';
 import { claimChunk, CTRL_NEXT, CTRL_READY } from './parallel.js';
 
@@ -23,7 +23,7 @@ function warmUp(): void {
   if (plan.loss) warm.loss = new Float64Array(m);
   if (plan.grad) warm.grad = new Float64Array(m);
   if (plan.gradTargets) warm.gradTargets = new Float64Array(m);
-  if (plan.partials) warm.partials = new Float64Array(2);
+  if (plan.partials) warm.partials = new Float64Array(PARTIAL);
   for (let k = 0; k < 30; k++) runBcePlan(warm, 0, m);
 }
 warmUp();

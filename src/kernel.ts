@@ -4,8 +4,9 @@
  *
  * PyTorch (aten/src/ATen/native/Loss.cpp) evaluates, with lw = 1 + (p - 1) * y,
  *     loss = w * [ (1 - y) * x - lw * log_sigmoid(x) ],   log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|)),
- * which cancels catastrophically for x << 0 with y = 0. Splitting at x = 0 gives the same value as a sum
- * of two terms that are both non-negative for 0 <= y <= 1 and p >= 0, so no digit is lost:
+ * which cancels catastrophically for x << 0 with y = 0, and in lw itself for small p (1 + (p - 1) with
+ * p = 1e-6). With lw = (1 - y) + p * y and a split at x = 0, the same value is a sum of terms that are all
+ * non-negative for 0 <= y <= 1 and p >= 0, so no digit is lost:
  *     x >= 0:  loss = w * [ (1 - y) * x + lw * log1p(exp(-x)) ]
  *     x <  0:  loss = w * [ -p * y * x  + lw * log1p(exp(x))  ]
  * Gradients:
@@ -17,21 +18,12 @@
 import type { Operand, Tensor } from './tensor.js';
 import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
 import { InputError } from './errors.js';
+import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
+import { CompensatedSum } from './sum.js';
+
+export { ChunkSums, CompensatedSum };
 
 export type Reduction = 'none' | 'mean' | 'sum';
-
-/** x * c where an exactly-zero coefficient wins over an infinite x: the term's limit is 0, not NaN. */
-function scaled(c: number, x: number): number {
-  return c === 0 && x === x ? 0 : c * x;
-}
-
-/**
- * log(1 + exp(t)) for t <= 0 (softplus of a non-positive argument), accurate to about 1 ulp:
- * exp(t) <= 1 cannot overflow and log1p keeps every digit of a tiny argument.
- */
-function softplusNonPositive(t: number): number {
-  return Math.log1p(Math.exp(t));
-}
 
 /** sigmoid(x) = 1 / (1 + exp(-x)), without overflow and without the cancellation of 1 - sigmoid. */
 export function sigmoid(x: number): number {
@@ -45,61 +37,56 @@ export function sigmoid(x: number): number {
 /** log(sigmoid(x)) = -softplus(-x), accurate for both signs. */
 export function logSigmoid(x: number): number {
   // Case: x >= 0, log_sigmoid(x) = -log1p(exp(-x)).
-  if (x >= 0) return -softplusNonPositive(-x);
+  if (x >= 0) return -Math.log1p(Math.exp(-x));
   // Case: x < 0, log_sigmoid(x) = x - log1p(exp(x)); both terms are negative, no cancellation.
-  return x - softplusNonPositive(x);
+  return x - Math.log1p(Math.exp(x));
 }
 
-/** One element's loss: w * [(1 - y) * x - lw * log_sigmoid(x)], accurate to about 2 ulp. */
+/*
+ * The element formula, written once: every loop below and the scalar functions evaluate an element
+ * through lossFrom / gradFrom / gradTargetFrom, given e = exp(-|x|) and sp = log1p(e). Where e is
+ * subnormal or the plain result is not finite, kernel-edge.ts takes over.
+ */
+
+/** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
+function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number): number {
+  // an infinite x makes a x NaN when a = 0: the edge path gives the limit
+  const l = w * ((x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp);
+  // l - l is 0 for a finite l and NaN otherwise: one comparison tests both
+  return l - l + e >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
+}
+
+/** w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d, with sigmoid(x) = 1 / (1 + e) or e / (1 + e) by the sign of x. */
+function gradFrom(x: number, y: number, w: number, p: number, e: number, d: number): number {
+  const q = 1 + e;
+  const near1 = 1 / q;
+  const nearE = e / q;
+  const pos = x >= 0;
+  const g = (w * ((1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1))) / d;
+  return g - g + e >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
+}
+
+/** w [-x - (p - 1) log_sigmoid(x)] / d: x >= 0: w (-x + (p - 1) sp); x < 0: w (-p x + (p - 1) sp). */
+function gradTargetFrom(x: number, y: number, w: number, p: number, e: number, sp: number, d: number): number {
+  const g = (w * ((x >= 0 ? -1 : -p) * x + (p - 1) * sp)) / d;
+  return g - g + e >= MIN_NORMAL ? g : gradTargetEdge(x, y, w, p, d);
+}
+
+/** One element's loss: w * [(1 - y) * x - lw * log_sigmoid(x)], lw = 1 + (p - 1) * y. */
 export function bceElement(x: number, y: number, w = 1, p = 1): number {
-  const lw = 1 + (p - 1) * y;
-  // Case: x >= 0 (including +0, -0 and +Infinity, where the linear term's limit is 0 for y = 1).
-  if (x >= 0) return w * (scaled(1 - y, x) + lw * softplusNonPositive(-x));
-  // Case: x < 0 (including -Infinity, where the linear term's limit is 0 for p * y = 0). NaN falls through here.
-  return w * (scaled(-p * y, x) + lw * softplusNonPositive(x));
+  const e = Math.exp(-Math.abs(x));
+  return lossFrom(x, y, w, p, e, Math.log1p(e));
 }
 
-/** d loss / d x for one element: w * [(1 - y) * sigmoid(x) - p * y * sigmoid(-x)]. */
-export function bceGradLogit(x: number, y: number, w = 1, p = 1): number {
-  return w * ((1 - y) * sigmoid(x) - p * y * sigmoid(-x));
+/** d loss / d x for one element, divided by d: w * [(1 - y) * sigmoid(x) - p * y * sigmoid(-x)] / d. */
+export function bceGradLogit(x: number, y: number, w = 1, p = 1, d = 1): number {
+  return gradFrom(x, y, w, p, Math.exp(-Math.abs(x)), d);
 }
 
-/** d loss / d y for one element: w * [-x - (p - 1) * log_sigmoid(x)]. */
-export function bceGradTarget(x: number, y: number, w = 1, p = 1): number {
-  void y;
-  // Case: x >= 0: -x + (p - 1) * log1p(exp(-x)).
-  if (x >= 0) return w * (-x + (p - 1) * softplusNonPositive(-x));
-  // Case: x < 0: -x - (p - 1) * (x - log1p(exp(x))) = -p * x + (p - 1) * log1p(exp(x)).
-  return w * (scaled(-p, x) + (p - 1) * softplusNonPositive(x));
-}
-
-/** Neumaier's compensated sum: its error stays near 1 ulp of the result whatever the count. */
-export class CompensatedSum {
-  private s = 0;
-  private c = 0;
-  add(v: number): void {
-    const t = this.s + v;
-    if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
-    else this.c += v - t + this.s;
-    this.s = t;
-  }
-  /** Adds another partial sum (e.g. from another chunk or thread). */
-  merge(other: CompensatedSum): void {
-    this.add(other.s);
-    if (Number.isFinite(other.s)) this.add(other.c);
-  }
-  /** the plain sum and its compensation, to continue the sum elsewhere (a loop's locals, another thread) */
-  state(): [number, number] {
-    return [this.s, this.c];
-  }
-  setState(s: number, c: number): void {
-    this.s = s;
-    this.c = c;
-  }
-  get value(): number {
-    // Once the plain sum is non-finite the compensation is meaningless (inf - inf).
-    return Number.isFinite(this.s) ? this.s + this.c : this.s;
-  }
+/** d loss / d y for one element, divided by d: w * [-x - (p - 1) * log_sigmoid(x)] / d. */
+export function bceGradTarget(x: number, y: number, w = 1, p = 1, d = 1): number {
+  const e = Math.exp(-Math.abs(x));
+  return gradTargetFrom(x, y, w, p, e, Math.log1p(e), d);
 }
 
 /** What the element loop should produce; arrays are allocated by the caller, only when asked for. */
@@ -131,34 +118,28 @@ export function bceElementsReference(
 ): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
-  const { loss, grad, gradTargets, sum, gradDivisor } = out;
+  const { loss, grad, gradTargets, sum } = out;
+  const d = out.gradDivisor ?? 1;
   for (let i = from; i < to; i++) {
     const wi = w.data[Math.floor(i / w.inner) % w.block];
     const pi = p.data[Math.floor(i / p.inner) % p.block];
     const l = bceElement(x[i], y[i], wi, pi);
     if (loss !== undefined) loss[i - from] = l;
     if (sum !== undefined) sum.add(l);
-    if (grad !== undefined) {
-      const g = bceGradLogit(x[i], y[i], wi, pi);
-      grad[i - from] = gradDivisor === undefined ? g : g / gradDivisor;
-    }
-    if (gradTargets !== undefined) {
-      const g = bceGradTarget(x[i], y[i], wi, pi);
-      gradTargets[i - from] = gradDivisor === undefined ? g : g / gradDivisor;
-    }
+    if (grad !== undefined) grad[i - from] = bceGradLogit(x[i], y[i], wi, pi, d);
+    if (gradTargets !== undefined) gradTargets[i - from] = bceGradTarget(x[i], y[i], wi, pi, d);
   }
 }
 
 /**
  * The element loop over [from, to) of flat indices. Outputs are indexed from 0 at `from`, so a caller
  * may process a big tensor in chunks; weight and pos_weight are read by their broadcast plan at the
- * absolute index. Gradients are the element gradients (the caller scales them for 'mean', or passes
- * gradDivisor). `sum` receives the element losses one by one, as CompensatedSum.add would.
+ * absolute index. Gradients are divided by gradDivisor when given (reduction 'mean' divides by numel).
+ * `sum` receives the element losses one by one, as CompensatedSum.add would.
  *
  * This is the fast form of bceElementsReference and gives the same bits: per element it evaluates
- * e = exp(-|x|) once and derives from it every exp and log1p that the scalar functions evaluate
- * separately (log1p(exp(-|x|)) for the loss and d/dy, e / (1 + e) and 1 / (1 + e) for both sigmoids),
- * with the same operations in the same order; the compensated sum runs in local variables.
+ * e = exp(-|x|) once and hands it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
+ * the compensated sum runs in local variables.
  */
 export function bceElements(
   x: Float64Array,
@@ -171,7 +152,7 @@ export function bceElements(
 ): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
-  // The common case (no weight, or one scalar each) gets a loop of its own: V8 keeps it lean.
+  // The common case (no weight, or one scalar each) gets loops of its own: V8 keeps them lean.
   if (w.block === 1 && p.block === 1 && out.gradTargets === undefined) {
     elementsScalar(x, y, w.data[0], p.data[0], from, to, out);
   } else {
@@ -182,32 +163,28 @@ export function bceElements(
 /** bceElements with one weight and one pos_weight for every element, and no d/dy. */
 function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, out: ElementOutputs): void {
   const { loss, sum, grad } = out;
+  const d = out.gradDivisor ?? 1;
   // mean and sum (no loss array) get loops without the optional stores: V8 runs them ~30% faster
   if (loss === undefined && sum !== undefined) {
     if (grad === undefined) sumScalar(x, y, wi, pi, from, to, sum);
-    else sumGradScalar(x, y, wi, pi, from, to, sum, grad, out.gradDivisor ?? 1);
+    else sumGradScalar(x, y, wi, pi, from, to, sum, grad, d);
   } else if (loss !== undefined && sum === undefined) {
     // reduction 'none'
     if (grad === undefined) noneScalar(x, y, wi, pi, from, to, loss);
-    else noneGradScalar(x, y, wi, pi, from, to, loss, grad, out.gradDivisor ?? 1);
-  } else if (grad === undefined) lossScalar(x, y, wi, pi, from, to, loss, sum);
-  else lossGradScalar(x, y, wi, pi, from, to, loss, sum, grad, out.gradDivisor ?? 1);
+    else noneGradScalar(x, y, wi, pi, from, to, loss, grad, d);
+  } else elementsBroadcast(x, y, { data: new Float64Array([wi]), inner: 1, block: 1 }, { data: new Float64Array([pi]), inner: 1, block: 1 }, from, to, out);
 }
 
-/** The element losses: lossScalar without a sum. */
+/** The element losses. */
 function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
   for (let i = from; i < to; i++) {
     const xi = x[i];
-    const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    loss[i - from] =
-      xi >= 0
-        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
-        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
+    const e = Math.exp(-Math.abs(xi));
+    loss[i - from] = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
   }
 }
 
-/** The element losses and d/dx divided by d: lossGradScalar without a sum. */
+/** The element losses and d/dx divided by d. */
 function noneGradScalar(
   x: Float64Array,
   y: Float64Array,
@@ -222,34 +199,21 @@ function noneGradScalar(
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    if (xi >= 0) {
-      const e = Math.exp(-xi);
-      const q = 1 + e;
-      loss[i - from] = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
-      grad[i - from] = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q)) / d;
-    } else {
-      const e = Math.exp(xi);
-      const q = 1 + e;
-      loss[i - from] = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
-      grad[i - from] = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q)) / d;
-    }
+    const e = Math.exp(-Math.abs(xi));
+    loss[i - from] = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
+    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
   }
 }
 
-/** The compensated sum of the element losses: lossScalar without a loss array. */
+/** The compensated sum of the element losses (CompensatedSum.add, inlined). */
 function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
   const state = sum.state();
   let s = state[0];
   let c = state[1];
   for (let i = from; i < to; i++) {
     const xi = x[i];
-    const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    const l =
-      xi >= 0
-        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
-        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
+    const e = Math.exp(-Math.abs(xi));
+    const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
     const t = s + l;
     if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
     else c += l - t + s;
@@ -258,7 +222,7 @@ function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fro
   sum.setState(s, c);
 }
 
-/** The compensated sum of the element losses and d/dx divided by d: lossGradScalar without a loss array. */
+/** The compensated sum of the element losses and d/dx divided by d. */
 function sumGradScalar(
   x: Float64Array,
   y: Float64Array,
@@ -276,119 +240,15 @@ function sumGradScalar(
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    let l: number;
-    let g: number;
-    if (xi >= 0) {
-      const e = Math.exp(-xi);
-      const q = 1 + e;
-      l = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
-      g = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q));
-    } else {
-      const e = Math.exp(xi);
-      const q = 1 + e;
-      l = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
-      g = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q));
-    }
+    const e = Math.exp(-Math.abs(xi));
+    const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
     const t = s + l;
     if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
     else c += l - t + s;
     s = t;
-    grad[i - from] = g / d;
+    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
   }
   sum.setState(s, c);
-}
-
-/** Element losses and/or their compensated sum, one weight and one pos_weight. */
-function lossScalar(
-  x: Float64Array,
-  y: Float64Array,
-  wi: number,
-  pi: number,
-  from: number,
-  to: number,
-  loss: Float64Array | undefined,
-  sum: CompensatedSum | undefined,
-): void {
-  // the running compensated sum, in locals (CompensatedSum.add, inlined)
-  let s = 0;
-  let c = 0;
-  if (sum !== undefined) {
-    const state = sum.state();
-    s = state[0];
-    c = state[1];
-  }
-  for (let i = from; i < to; i++) {
-    const xi = x[i];
-    const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    // as bceElement, with log1p(exp(-|x|)) evaluated once
-    const l =
-      xi >= 0
-        ? wi * (scaled(1 - yi, xi) + lw * Math.log1p(Math.exp(-xi)))
-        : wi * (scaled(-pi * yi, xi) + lw * Math.log1p(Math.exp(xi)));
-    if (loss !== undefined) loss[i - from] = l;
-    if (sum !== undefined) {
-      const t = s + l;
-      if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-      else c += l - t + s;
-      s = t;
-    }
-  }
-  if (sum !== undefined) sum.setState(s, c);
-}
-
-/** Losses (and/or their sum) and d/dx, one weight and one pos_weight, d/dx divided by `d`. */
-function lossGradScalar(
-  x: Float64Array,
-  y: Float64Array,
-  wi: number,
-  pi: number,
-  from: number,
-  to: number,
-  loss: Float64Array | undefined,
-  sum: CompensatedSum | undefined,
-  grad: Float64Array,
-  d: number,
-): void {
-  let s = 0;
-  let c = 0;
-  if (sum !== undefined) {
-    const state = sum.state();
-    s = state[0];
-    c = state[1];
-  }
-  for (let i = from; i < to; i++) {
-    const xi = x[i];
-    const yi = y[i];
-    const lw = 1 + (pi - 1) * yi;
-    // e = exp(-|x|); l as bceElement; g as bceGradLogit, with sigmoid(x) and sigmoid(-x) as sigmoid() computes them
-    let l: number;
-    let g: number;
-    if (xi >= 0) {
-      // Case: x >= 0 (+0, -0, +Infinity): w * [(1 - y) x + lw log1p(e^-x)]; sigmoid(x) = 1 / (1 + e)
-      const e = Math.exp(-xi);
-      const q = 1 + e;
-      l = wi * (scaled(1 - yi, xi) + lw * Math.log1p(e));
-      g = wi * ((1 - yi) * (1 / q) - pi * yi * (e / q));
-    } else {
-      // Case: x < 0 (-Infinity; NaN falls through here): w * [-p y x + lw log1p(e^x)]; sigmoid(x) = e / (1 + e)
-      const e = Math.exp(xi);
-      const q = 1 + e;
-      l = wi * (scaled(-pi * yi, xi) + lw * Math.log1p(e));
-      g = wi * ((1 - yi) * (e / q) - pi * yi * (1 / q));
-    }
-    if (loss !== undefined) loss[i - from] = l;
-    if (sum !== undefined) {
-      const t = s + l;
-      if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-      else c += l - t + s;
-      s = t;
-    }
-    // x / 1 is x exactly, so d = 1 serves the reductions that do not divide
-    grad[i - from] = g / d;
-  }
-  if (sum !== undefined) sum.setState(s, c);
 }
 
 /** bceElements in general: weight and pos_weight read through their broadcast plans, d/dy too. */
@@ -418,12 +278,10 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Oper
     const yi = y[i];
     const wi = wd[wj];
     const pi = pd[pj];
-    const pos = xi >= 0;
-    const e = Math.exp(pos ? -xi : xi);
+    const e = Math.exp(-Math.abs(xi));
     const sp = needLoss || gradTargets !== undefined ? Math.log1p(e) : 0;
     if (needLoss) {
-      const lw = 1 + (pi - 1) * yi;
-      const l = pos ? wi * (scaled(1 - yi, xi) + lw * sp) : wi * (scaled(-pi * yi, xi) + lw * sp);
+      const l = lossFrom(xi, yi, wi, pi, e, sp);
       if (loss !== undefined) loss[i - from] = l;
       if (sum !== undefined) {
         const t = s + l;
@@ -432,16 +290,8 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Oper
         s = t;
       }
     }
-    if (grad !== undefined) {
-      const q = 1 + e;
-      const g = wi * ((1 - yi) * (pos ? 1 / q : e / q) - pi * yi * (pos ? e / q : 1 / q));
-      grad[i - from] = g / d;
-    }
-    if (gradTargets !== undefined) {
-      // as bceGradTarget: x >= 0: w * (-x + (p - 1) log1p(e^-x)); x < 0: w * (-p x + (p - 1) log1p(e^x))
-      const g = pos ? wi * (-xi + (pi - 1) * sp) : wi * (scaled(-pi, xi) + (pi - 1) * sp);
-      gradTargets[i - from] = g / d;
-    }
+    if (grad !== undefined) grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
+    if (gradTargets !== undefined) gradTargets[i - from] = gradTargetFrom(xi, yi, wi, pi, e, sp, d);
     if (++wk === wInner) {
       wk = 0;
       if (++wj === wBlock) wj = 0;
@@ -506,7 +356,7 @@ export interface BcePlan {
   loss?: Float64Array;
   grad?: Float64Array;
   gradTargets?: Float64Array;
-  /** for 'mean' and 'sum': the plain sum and the compensation of each chunk, 2 per chunk */
+  /** for 'mean' and 'sum', PARTIAL per chunk: its sum, its compensation, and 1 if summed at 2^-64 (chunkPartial) */
   partials?: Float64Array;
 }
 
@@ -528,10 +378,34 @@ export function planBce(
   if (options.weight) plan.weight = broadcastTo(options.weight, shape, 'weight');
   if (options.posWeight) plan.posWeight = broadcastTo(options.posWeight, shape, 'pos_weight');
   if (reduction === 'none') plan.loss = alloc(n);
-  else plan.partials = alloc(2 * Math.ceil(n / SUM_CHUNK));
+  else plan.partials = alloc(PARTIAL * Math.ceil(n / SUM_CHUNK));
   if (options.grad) plan.grad = alloc(n);
   if (options.gradTargets) plan.gradTargets = alloc(n);
   return plan;
+}
+
+/** Numbers per chunk in BcePlan.partials. */
+export const PARTIAL = 3;
+
+/**
+ * One chunk's losses [from, to) summed: (sum, compensation, 0), or, when that sum is not finite,
+ * the sum at 2^-64 and 1, so that ChunkSums can still give a finite sum or mean.
+ */
+export function chunkPartial(
+  x: Float64Array,
+  y: Float64Array,
+  weight: Operand | undefined,
+  posWeight: Operand | undefined,
+  from: number,
+  to: number,
+  out: ElementOutputs = {},
+): [number, number, number] {
+  const sum = new CompensatedSum();
+  bceElements(x, y, weight, posWeight, from, to, { ...out, sum });
+  const [s, c] = sum.state();
+  if (s - s === 0) return [s, c, 0];
+  const [ls, lc] = scaledChunkSum(x, y, weight ?? ONE, posWeight ?? ONE, from, to);
+  return [ls, lc, 1];
 }
 
 /** Computes the elements [from, to) of a plan; `from` must be a multiple of SUM_CHUNK. */
@@ -544,15 +418,8 @@ export function runBcePlan(plan: BcePlan, from: number, to: number): void {
     if (loss) out.loss = loss.subarray(lo, hi);
     if (grad) out.grad = grad.subarray(lo, hi);
     if (gradTargets) out.gradTargets = gradTargets.subarray(lo, hi);
-    if (partials) out.sum = new CompensatedSum();
-    bceElements(x, y, weight, posWeight, lo, hi, out);
-    if (partials && out.sum) {
-      const k = 2 * Math.floor(lo / SUM_CHUNK);
-      const [sum, compensation] = out.sum.state();
-      partials[k] = sum;
-      // once a sum is non-finite its compensation is meaningless (inf - inf), as in CompensatedSum.value
-      partials[k + 1] = Number.isFinite(sum) ? compensation : 0;
-    }
+    if (partials) partials.set(chunkPartial(x, y, weight, posWeight, lo, hi, out), PARTIAL * Math.floor(lo / SUM_CHUNK));
+    else bceElements(x, y, weight, posWeight, lo, hi, out);
   }
 }
 
@@ -561,14 +428,11 @@ export function finishBce(plan: BcePlan): BceResult {
   let loss: number | Float64Array;
   if (plan.loss) loss = plan.loss;
   else {
-    const total = new CompensatedSum();
+    const total = new ChunkSums();
     const partials = plan.partials as Float64Array;
-    for (let k = 0; k < partials.length; k += 2) {
-      total.add(partials[k]);
-      total.add(partials[k + 1]);
-    }
+    for (let k = 0; k < partials.length; k += PARTIAL) total.add(partials[k], partials[k + 1], partials[k + 2]);
     // Empty input: mean is 0 / 0 = NaN, sum is 0, as in PyTorch.
-    loss = plan.reduction === 'mean' ? total.value / plan.n : total.value;
+    loss = total.result(plan.reduction === 'mean', plan.n);
   }
   const result: BceResult = { reduction: plan.reduction, shape: plan.shape, loss };
   if (plan.grad) result.grad = plan.grad;

@@ -18,7 +18,7 @@ import { InputError, printableName } from './errors.js';
 import type { Io } from './io/source.js';
 import type { ComputeOptions } from './options.js';
 import { resolveReduction } from './options.js';
-import { bceElements, CompensatedSum, SUM_CHUNK } from './kernel.js';
+import { ChunkSums, chunkPartial, SUM_CHUNK } from './kernel.js';
 import type { BceResult } from './kernel.js';
 import { broadcastTo, numel, sameShape } from './tensor.js';
 import type { Operand, Tensor } from './tensor.js';
@@ -189,7 +189,7 @@ async function stream(
   const y = new Float64Array(SUM_CHUNK);
   const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
   const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
-  const total = new CompensatedSum();
+  const total = new ChunkSums();
   let n = 0;
   for (;;) {
     const nx = await logits.read(x);
@@ -208,11 +208,7 @@ async function stream(
         pOp = { data: pChunk, inner: 1, block: SUM_CHUNK };
       }
       // one chunk of the kernel's reduction: its own compensated sum, merged as finishBce merges it
-      const sum = new CompensatedSum();
-      bceElements(x, y, wOp, pOp, 0, m, { sum });
-      const [s, c] = sum.state();
-      total.add(s);
-      total.add(Number.isFinite(s) ? c : 0);
+      total.add(...chunkPartial(x, y, wOp, pOp, 0, m));
     }
     n += Math.max(nx, ny);
     if (nx < SUM_CHUNK && ny < SUM_CHUNK) break;
@@ -229,7 +225,7 @@ async function stream(
   checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
   if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');
   const count = numel(shape);
-  const loss = reduction === 'mean' ? total.value / count : total.value;
+  const loss = total.result(reduction === 'mean', count);
   const empty = (s: number[]): Tensor => ({ data: new Float64Array(0), shape: s });
   return {
     problem: {

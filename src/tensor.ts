@@ -82,6 +82,9 @@ export function broadcastTo(src: Tensor, target: readonly number[], name: string
 /**
  * Checks that a tensor of shape `s` broadcasts to `target` without enlarging it, and returns `s`
  * right-aligned to the target's rank. The InputError names the operand, both shapes and the dimension.
+ * PyTorch applies weight and pos_weight in place on a result of the logits' shape, so an operand that
+ * would enlarge it (a larger size, or more dimensions, even leading 1s) fails there, in its words:
+ * "output with shape [2, 3] doesn't match the broadcast shape [1, 2, 3]".
  */
 export function alignForBroadcast(s: readonly number[], target: readonly number[], name: string, where?: string): number[] {
   const fail = (detail: string): never => {
@@ -91,23 +94,23 @@ export function alignForBroadcast(s: readonly number[], target: readonly number[
       `${where?.endsWith(`: ${name}`) ? '' : `${name} of `}shape ${shapeString(s)} does not broadcast to the logits' shape ${shapeString(target)}: ${detail}`,
     );
   };
-  if (s.length > target.length) {
-    // Leading 1s are harmless; anything else would enlarge the result.
-    const extra = s.slice(0, s.length - target.length);
-    if (extra.some((d) => d !== 1)) fail(`it has ${s.length} dimensions, the logits ${target.length}`);
-  }
   const rank = target.length;
   const aligned: number[] = [];
   for (let k = 0; k < rank; k++) {
     const j = s.length - rank + k;
     aligned.push(j >= 0 ? s[j] : 1);
   }
+  // Case: sizes that broadcast neither way
   for (let k = 0; k < rank; k++) {
     const sd = aligned[k];
     const td = target[k];
-    if (sd !== td && sd !== 1) {
-      fail(`size ${sd} at dimension ${k} must be ${td} or 1`);
-    }
+    if (sd !== td && sd !== 1 && td !== 1) fail(`size ${sd} at dimension ${k} must be ${td} or 1`);
+  }
+  // Case: the operand broadcasts with the logits, but their broadcast shape is larger than the logits'
+  const extra = s.slice(0, Math.max(0, s.length - rank));
+  if (extra.length > 0 || aligned.some((sd, k) => sd !== target[k] && sd !== 1)) {
+    const broadcast = [...extra, ...aligned.map((sd, k) => (sd === 1 ? target[k] : sd))];
+    fail(`output with shape ${shapeString(target)} doesn't match the broadcast shape ${shapeString(broadcast)}`);
   }
   return aligned;
 }

@@ -28,7 +28,7 @@ function sameBits(a: ArrayLike<number> | undefined, b: ArrayLike<number> | undef
   return true;
 }
 
-const special = fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e-320, -1e-320, 37, -37, 745.2, -745.2, 1e308, -1e308, 0.5);
+const special = fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e-320, -1e-320, 37, -37, 745.2, -745.2, 1e308, -1e308, 0.5, 712.5, -730.1, 1.5, 1000, Number.MAX_VALUE, -Number.MAX_VALUE);
 const anyDouble = fc.oneof(fc.double(), special, fc.double({ min: -50, max: 50, noNaN: true }));
 const target = fc.oneof(fc.constantFrom(0, 1, -0, 0.5, 0.25, 2, -1, NaN, Infinity), fc.double({ min: -2, max: 3 }));
 

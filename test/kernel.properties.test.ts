@@ -109,7 +109,7 @@ describe('shape rules', () => {
     expect(() => bceWithLogits(T([1, 2], [2, 1]), T([1, 2], [2]))).toThrowErrorMatchingInlineSnapshot(`[InputError: Target size (torch.Size([2])) must be the same as input size (torch.Size([2, 1]))]`);
   });
   it('weight may not enlarge the logits, and the message names it', () => {
-    expect(() => bceWithLogits(T([1, 2], [2]), T([1, 0], [2]), { weight: T([1, 2, 3, 4], [2, 2]) })).toThrowErrorMatchingInlineSnapshot(`[InputError: weight of shape [2, 2] does not broadcast to the logits' shape [2]: it has 2 dimensions, the logits 1]`);
+    expect(() => bceWithLogits(T([1, 2], [2]), T([1, 0], [2]), { weight: T([1, 2, 3, 4], [2, 2]) })).toThrowErrorMatchingInlineSnapshot(`[InputError: weight of shape [2, 2] does not broadcast to the logits' shape [2]: output with shape [2] doesn't match the broadcast shape [2, 2]]`);
     expect(() => bceWithLogits(T([1, 2, 3, 4], [2, 2]), T([1, 0, 1, 0], [2, 2]), { posWeight: T([1, 2, 3]) })).toThrowErrorMatchingInlineSnapshot(`[InputError: pos_weight of shape [3] does not broadcast to the logits' shape [2, 2]: size 3 at dimension 1 must be 2 or 1]`);
   });
   it('[C,1,1] against [B,C,H,W] and a non-contiguous [N,1,W] against [N,C,W] broadcast', () => {
