@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECHO_MAX, NAME_MAX, printable, printableName, quote, sanitizeDiagnostic, withSafeWarn } from '../src/errors.js';
@@ -19,7 +18,7 @@ import { computeStreamed } from '../src/stream.js';
 import type { Io } from '../src/io/source.js';
 import { InputError } from '../src/errors.js';
 import { viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
-import { runBce } from './helpers/run.js';
+import { filesOnlyIo, runBce } from './helpers/run.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bce-hostile-'));
@@ -213,17 +212,7 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
-  const io: Io = {
-    readFile: (p) => readFile(p),
-    readStdin: async () => new Uint8Array(),
-    stdinIsTTY: true,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    writeStdout: async () => undefined,
-    writeFileAtomic: async () => undefined,
-    warn: () => undefined,
-  };
+  const io: Io = filesOnlyIo;
   /** The streaming reader's message (never re-read in memory). */
   async function streamError(logits: string, targets: string): Promise<string> {
     const inv = parseArgv(['-l', logits, '-t', targets]);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { filesOnlyIo } from './helpers/run.js';
 import { parseArgv } from '../src/cli.js';
 import type { ComputeOptions } from '../src/options.js';
 import type { Io } from '../src/io/source.js';
@@ -28,17 +28,7 @@ const file = (ext: string, content: string | Uint8Array) => {
   return p;
 };
 
-const io: Io = {
-  readFile: (p) => readFile(p),
-  readStdin: async () => new Uint8Array(),
-  stdinIsTTY: true,
-  stdoutIsTTY: false,
-  stderrIsTTY: false,
-  env: {},
-  writeStdout: async () => undefined,
-  writeFileAtomic: async () => undefined,
-  warn: () => undefined,
-};
+const io: Io = filesOnlyIo;
 
 const options = (...argv: string[]): ComputeOptions => {
   const inv = parseArgv(argv);

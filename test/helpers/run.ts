@@ -37,3 +37,16 @@ export async function runBce(argv: string[], options: { stdin?: string | Uint8Ar
   const code = await run(argv, io);
   return { code, stdout, stderr, files };
 }
+
+/** An Io over real files that discards every output: for calling readers and the streaming path directly. */
+export const filesOnlyIo: Io = {
+  readFile: (path) => readFile(path),
+  readStdin: async () => new Uint8Array(),
+  stdinIsTTY: true,
+  stdoutIsTTY: false,
+  stderrIsTTY: false,
+  env: {},
+  writeStdout: async () => undefined,
+  writeFileAtomic: async () => undefined,
+  warn: () => undefined,
+};
