@@ -131,7 +131,7 @@ describe('readNpy: malformed files', () => {
     expect(failure('bytes.npy')).toMatchInlineSnapshot(`"bytes.npy: unsupported dtype '|S3' (strings are not numbers)"`);
     expect(failure('structured.npy')).toMatchInlineSnapshot(`"structured.npy: unsupported structured dtype [('logit', '<f8'), ('target', '<f8')] (only plain numeric arrays are read)"`);
     expect(failure('datetime.npy')).toMatchInlineSnapshot(`"datetime.npy: unsupported dtype '<M8[D]' (dates and durations are not numbers)"`);
-    expect(failure('long-double.npy')).toMatchInlineSnapshot(`"long-double.npy: unsupported dtype '<f16' (only float16, float32 and float64 are read; save as float64)"`);
+    expect(failure('long-double.npy')).toMatchInlineSnapshot(`"long-double.npy: unsupported dtype '<f16' (only float16, float32, float64, int8-int64, uint8-uint64 and bool are read; save as float64)"`);
   });
 
   it('covers every .npy file of the corpus', () => {

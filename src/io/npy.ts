@@ -21,6 +21,7 @@
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { decodeBfloat16, decodeFloat16 } from './float16.js';
+import { allocateTensor } from './declared.js';
 
 /** "\x93NUMPY". */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -46,9 +47,9 @@ export interface ElementType {
 }
 
 /**
- * Decodes `count` elements of `type` starting at `bytes[offset]` into a new Float64Array.
- * The caller has checked that the bytes are there. `where` names the source in the one error this can
- * raise (an array too large to allocate).
+ * Decodes `count` elements of `type` starting at `bytes[offset]` into `out` (of `count` elements), else into a
+ * new Float64Array. The caller has checked that the bytes are there. `where` names the source in the one error
+ * this can raise (not enough memory for the new array).
  *
  * Fast paths: host-order float64 is one byte copy; host-order float32 and integers are one aligned typed-array
  * view (or one aligned copy) and one bulk `Float64Array#set`, with no per-element DataView calls. Only the
@@ -60,8 +61,8 @@ export function decodeElements(
   count: number,
   type: ElementType,
   where: string,
+  out: Float64Array = allocateTensor([count], where),
 ): Float64Array {
-  const out = allocate(count, where);
   const { kind, size } = type;
   const nbytes = count * size;
   // Case: nothing to decode.
@@ -125,18 +126,6 @@ export function decodeElements(
   return out;
 }
 
-/** A Float64Array of `count` elements, or an InputError when the host cannot allocate it. */
-function allocate(count: number, where: string): Float64Array {
-  try {
-    return new Float64Array(count);
-  } catch (err) {
-    if (err instanceof RangeError) {
-      throw new InputError(where, `array of ${count} elements is too large to hold in memory`);
-    }
-    throw err;
-  }
-}
-
 /** The `nbytes` bytes at `offset`, starting at a multiple of `size`: a view when they already do, else a copy. */
 function aligned(bytes: Uint8Array, offset: number, nbytes: number, size: number): Uint8Array {
   const src = bytes.subarray(offset, offset + nbytes);
@@ -191,7 +180,7 @@ export function readNpy(bytes: Uint8Array, source: string): Tensor {
   const header = readNpyHeader(bytes, source);
   const { type, shape, fortranOrder, dataStart } = header;
   const count = checkNpyLength(header, bytes.length, source);
-  const data = decodeElements(bytes, dataStart, count, type, source);
+  const data = decodeElements(bytes, dataStart, count, type, source, allocateTensor(shape, source));
   return { data: fortranOrder ? toRowMajor(data, shape) : data, shape };
 }
 
@@ -228,6 +217,40 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
  * `bytes` may be the file's first bytes only, when they hold the whole header (the streaming reader).
  */
 export function readNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
+  const { major, headerStart, dataStart } = readNpyPreamble(bytes, source);
+  if (dataStart > bytes.length) {
+    throw new InputError(
+      `${source}: byte ${bytes.length}`,
+      `file ends inside the header, which declares ${dataStart - headerStart} bytes from byte ${headerStart}`,
+    );
+  }
+
+  // Header text: latin-1 in 1.0 / 2.0, UTF-8 in 3.0; at most 10000 characters, like numpy.
+  const headerBytes = bytes.subarray(headerStart, dataStart);
+  const text = major === 3 ? decodeUtf8(headerBytes, source) : decodeLatin1(headerBytes);
+  const chars = major === 3 ? [...text].length : text.length;
+  if (chars > MAX_HEADER_CHARS) throw tooLarge(source, `${chars} characters`);
+  // Byte offset in the file of character index i of the header text.
+  const byteOf =
+    major === 3
+      ? (i: number): number => headerStart + new TextEncoder().encode(text.slice(0, i)).length
+      : (i: number): number => headerStart + i;
+
+  const header = parseHeader(text, source, byteOf);
+  return { ...header, dataStart };
+}
+
+/** The largest header a .npy file may declare: 10000 characters, of up to 4 bytes each in version 3.0 (UTF-8). */
+export const MAX_NPY_HEADER_BYTES = 4 * MAX_HEADER_CHARS;
+
+/**
+ * The fixed preamble of a .npy file: magic, version and header length (the first 10 bytes, 12 from version
+ * 2.0 on). A header longer than numpy reads is refused here, before its bytes are read or inflated.
+ */
+export function readNpyPreamble(
+  bytes: Uint8Array,
+  source: string,
+): { major: number; headerStart: number; dataStart: number } {
   const at = (offset: number): string => `${source}: byte ${offset}`;
 
   // Case: an empty file (a common mistake, worth its own words).
@@ -262,30 +285,11 @@ export function readNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
     major === 1
       ? bytes[8] | (bytes[9] << 8)
       : (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) {
-    throw new InputError(
-      at(bytes.length),
-      `file ends inside the header, which declares ${headerLength} bytes from byte ${headerStart}`,
-    );
-  }
-
-  // Header text: latin-1 in 1.0 / 2.0, UTF-8 in 3.0; at most 10000 characters, like numpy.
-  const headerBytes = bytes.subarray(headerStart, dataStart);
-  if (headerLength > 4 * MAX_HEADER_CHARS || (major !== 3 && headerLength > MAX_HEADER_CHARS)) {
+  // Case: a header numpy would not read (its characters are counted once decoded, in readNpyHeader).
+  if (headerLength > MAX_NPY_HEADER_BYTES || (major !== 3 && headerLength > MAX_HEADER_CHARS)) {
     throw tooLarge(source, `${headerLength} bytes`);
   }
-  const text = major === 3 ? decodeUtf8(headerBytes, source) : decodeLatin1(headerBytes);
-  const chars = major === 3 ? [...text].length : text.length;
-  if (chars > MAX_HEADER_CHARS) throw tooLarge(source, `${chars} characters`);
-  // Byte offset in the file of character index i of the header text.
-  const byteOf =
-    major === 3
-      ? (i: number): number => headerStart + new TextEncoder().encode(text.slice(0, i)).length
-      : (i: number): number => headerStart + i;
-
-  const header = parseHeader(text, source, byteOf);
-  return { ...header, dataStart };
+  return { major, headerStart, dataStart: headerStart + headerLength };
 }
 
 function tooLarge(source: string, size: string): InputError {
@@ -637,7 +641,7 @@ function parseDescr(descr: string, source: string): ElementType {
       (kind === 'b' && size === 1));
   if (!known) {
     // Case: long double and other floats NumPy may write on some platforms.
-    if (kind === 'f') return unsupported('only float16, float32 and float64 are read; save as float64');
+    if (kind === 'f') return unsupported('only float16, float32, float64, int8-int64, uint8-uint64 and bool are read; save as float64');
     return unsupported("expected a numpy type string like '<f8', '<i4' or '|b1'");
   }
   // '<' and '>' are explicit; '|' (byte order not applicable) and '=' or nothing mean the host's order.
