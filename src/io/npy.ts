@@ -178,10 +178,24 @@ function decodeSwapped(view: DataView, out: Float64Array, type: ElementType): Fl
  */
 export function readNpy(bytes: Uint8Array, source: string): Tensor {
   const header = readNpyHeader(bytes, source);
+  checkNpyLength(header, bytes.length, source);
+  return decodeNpy(bytes, header, source);
+}
+
+/**
+ * The elements of a .npy file whose header and length are checked, in row-major order. `out` is the tensor's
+ * array when the caller allocated it already (before inflating the bytes, so that a tensor too large for
+ * memory is refused first).
+ */
+export function decodeNpy(
+  bytes: Uint8Array,
+  header: NpyHeader,
+  source: string,
+  out: Float64Array = allocateTensor(header.shape, source),
+): Tensor {
   const { type, shape, fortranOrder, dataStart } = header;
-  const count = checkNpyLength(header, bytes.length, source);
-  const data = decodeElements(bytes, dataStart, count, type, source, allocateTensor(shape, source));
-  return { data: fortranOrder ? toRowMajor(data, shape) : data, shape };
+  const data = decodeElements(bytes, dataStart, out.length, type, source, out);
+  return { data: fortranOrder ? toRowMajor(data, shape, source) : data, shape };
 }
 
 /** Checks that a file of `length` bytes holds exactly the data its header declares; returns the element count. */
@@ -190,9 +204,7 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
   const { type, descr, shape, dataStart } = header;
 
   // Data: exactly prod(shape) * itemsize bytes, no fewer, no more.
-  let count = 1n;
-  for (const d of shape) count *= BigInt(d);
-  const needed = count * BigInt(type.size);
+  const needed = declaredDataBytes(header);
   const found = BigInt(length - dataStart);
   const spelled = `shape ${pyShape(shape)} of ${show(descr)}`;
   // Case: the file is cut short.
@@ -209,7 +221,14 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
       `${found - needed} unexpected bytes after the data (${spelled} needs ${needed} bytes)`,
     );
   }
-  return Number(count);
+  return Number(needed / BigInt(type.size));
+}
+
+/** The bytes of data a header declares, prod(shape) * itemsize (a bigint: the product may pass 2^53). */
+export function declaredDataBytes(header: NpyHeader): bigint {
+  let count = 1n;
+  for (const d of header.shape) count *= BigInt(d);
+  return count * BigInt(header.type.size);
 }
 
 /**
@@ -343,7 +362,7 @@ export function hexBytes(bytes: Uint8Array, start: number, n: number): string {
 }
 
 /** A shape the way the header spells it: (), (3,), (2, 3). */
-function pyShape(shape: readonly number[]): string {
+export function pyShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
@@ -351,11 +370,11 @@ function pyShape(shape: readonly number[]): string {
  * Reorders a column-major (Fortran) array to row-major: walks the input in column-major order (first index
  * fastest) while tracking the matching row-major offset.
  */
-function toRowMajor(data: Float64Array, shape: readonly number[]): Float64Array {
+function toRowMajor(data: Float64Array, shape: readonly number[], source: string): Float64Array {
   const ndim = shape.length;
   // Case: 0-d, 1-d and empty arrays are the same in both orders.
   if (ndim < 2 || data.length === 0) return data;
-  const out = new Float64Array(data.length);
+  const out = allocateTensor(shape, source);
   const stride = new Array<number>(ndim);
   let acc = 1;
   for (let k = ndim - 1; k >= 0; k--) {

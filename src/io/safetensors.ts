@@ -15,9 +15,14 @@ import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { decodeElements, printable, show } from './npy.js';
 import type { ElementType } from './npy.js';
+import type { Declared } from './declared.js';
+import { allocateTensor } from './declared.js';
 
 /** The reference implementation's limit on N. */
-const MAX_HEADER_SIZE = 100_000_000;
+export const MAX_HEADER_SIZE = 100_000_000;
+
+/** The most dimensions a tensor has (as in the JSON reader). */
+const MAX_DIMS = 64;
 
 /** The dtypes read, all little-endian. */
 const DTYPES: Record<string, ElementType> = {
@@ -53,6 +58,16 @@ interface Info {
  * @throws InputError: `source: byte N: what` for the framing, `source: tensor 'name': what` for one tensor.
  */
 export function readSafetensors(bytes: Uint8Array, source: string): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const [name, declared] of openSafetensors(bytes, source)) tensors.set(name, declared.load());
+  return tensors;
+}
+
+/**
+ * Opens a safetensors file: its header and the layout of every tensor are checked now, and a tensor's data is
+ * decoded only when its `load` is called. Returns the tensors keyed by name, in header order.
+ */
+export function openSafetensors(bytes: Uint8Array, source: string): Map<string, Declared> {
   // Header length: 8 bytes, little-endian.
   if (bytes.length < 8) {
     throw new InputError(
@@ -141,11 +156,14 @@ export function readSafetensors(bytes: Uint8Array, source: string): Map<string, 
     );
   }
 
-  const tensors = new Map<string, Tensor>();
+  const tensors = new Map<string, Declared>();
   for (const info of infos) {
-    const count = (info.end - info.begin) / info.type.size;
-    const data = decodeElements(bytes, bufferStart + info.begin, count, info.type, tensorWhere(source, info.name));
-    tensors.set(info.name, { data, shape: info.shape });
+    const where = tensorWhere(source, info.name);
+    const load = (): Tensor => {
+      const out = allocateTensor(info.shape, where);
+      return { data: decodeElements(bytes, bufferStart + info.begin, out.length, info.type, where, out), shape: info.shape };
+    };
+    tensors.set(info.name, { shape: info.shape, load });
   }
   return tensors;
 }
@@ -183,6 +201,10 @@ function parseInfo(name: string, entry: unknown, where: string, bufferLength: nu
       where,
       `'shape' must be an array of non-negative integers, ${found(shape)}`,
     );
+  }
+  // Case: more dimensions than a tensor has (this also bounds the size computed below).
+  if (shape.length > MAX_DIMS) {
+    throw new InputError(where, `'shape' has ${shape.length} dimensions; a tensor has at most ${MAX_DIMS}`);
   }
   // data_offsets: [begin, end] within the buffer, holding exactly shape * itemsize bytes.
   const offsets = entry.data_offsets;
