@@ -23,6 +23,8 @@ import {
   zip,
 } from './helpers/npz-build.js';
 import type { Member } from './helpers/npz-build.js';
+import { allocateTensor, formatBytes, notEnoughMemory } from '../src/io/declared.js';
+import { InputError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-bombs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -168,6 +170,17 @@ describe('a member that inflates past its declared size', () => {
 });
 
 describe('not enough memory', () => {
+  it('a declared tensor larger than can be allocated is its own error, not a crash', () => {
+    expect(() => allocateTensor([2 ** 40], 'x.npy')).toThrow(
+      new InputError('x.npy', 'not enough memory for a [1099511627776] tensor (8 TiB)'),
+    );
+    expect(() => allocateTensor([2 ** 20, 2 ** 20, 2 ** 20], 'x.npy')).toThrow('(8 EiB)');
+    expect(notEnoughMemory([N], 'x.npz:logits.npy').message).toBe(
+      'x.npz:logits.npy: not enough memory for a [268435456] tensor (2 GiB)',
+    );
+    expect([0, 1023, 1024, 1536, 2 ** 30 * 1.25].map(formatBytes)).toEqual(['0 bytes', '1023 bytes', '1 KiB', '1.5 KiB', '1.3 GiB']);
+  });
+
   it('a member past the largest buffer (4 GiB, ZIP64) is refused before anything is allocated', async () => {
     const n = 2 ** 29;
     const header = npyHeader('<f8', [n]);
@@ -202,6 +215,17 @@ describe('not enough memory', () => {
     expect(r.code).toBe(2);
     // the ceiling bounds the address space; what was touched stays far below it (the archive is 4 MB)
     if (r.maxRss !== undefined) expect(r.maxRss).toBeLessThan(400 * 2 ** 20);
+  });
+
+  it.skipIf(!prlimit)('a 256 MiB .npy of bytes (a 2 GiB float64 tensor), under a 1.5 GiB ceiling', () => {
+    const path = join(dir, 'bytes.npy');
+    writeFileSync(path, Buffer.concat([npyHeader('|u1', [2 ** 28]), Buffer.alloc(2 ** 28, 1)]));
+    const r = bceUnder(CEILING, ['-l', path, '-t', path, '-r', 'none']);
+    rmSync(path);
+    expect(r.signal).toBeNull();
+    expect(r.stdout).toBe('');
+    expect(r.stderr.replace(dir, '<tmp>')).toBe(`bce: <tmp>/bytes.npy: not enough memory for a [${N}] tensor (2 GiB)\n`);
+    expect(r.code).toBe(2);
   });
 
   it.skipIf(!prlimit)('a member that inflates past its declaration, under a 1.5 GiB ceiling', () => {
