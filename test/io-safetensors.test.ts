@@ -90,6 +90,14 @@ function safetensorsOf(header: unknown, data = new Uint8Array(0)): Uint8Array {
 }
 
 describe('readSafetensors: bounded header costs', () => {
+  it("a header over bce's 16 MiB limit is refused from its length, before it is read", () => {
+    const length = new Uint8Array(16);
+    new DataView(length.buffer).setUint32(0, 16 * 2 ** 20 + 1, true);
+    expect(() => readSafetensors(length, 'x.safetensors')).toThrow(
+      "x.safetensors: byte 0: header length 16777217 is over bce's limit of 16777216 bytes (16 MiB) for a safetensors header",
+    );
+  });
+
   it('a shape of more than 64 dimensions is refused', () => {
     const bytes = safetensorsOf({ x: { dtype: 'U8', shape: new Array(65).fill(1), data_offsets: [0, 1] } }, Uint8Array.of(7));
     expect(() => readSafetensors(bytes, 'x.safetensors')).toThrow(
