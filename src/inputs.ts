@@ -10,8 +10,8 @@ import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
 import type { Io, SourceBytes } from './io/source.js';
 import { SourceReader } from './io/source.js';
 import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './io/read-tensor.js';
-import type { Declared } from './io/declared.js';
-import { inMemory, isDeclared } from './io/declared.js';
+import type { Declared, Member } from './io/declared.js';
+import { inMemory, isMember, opened } from './io/declared.js';
 import type { ReadOptions } from './io/read-tensor.js';
 import type { BundleValue } from './io/json.js';
 import { parseNumber } from './io/number.js';
@@ -29,8 +29,8 @@ function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && (v as Tensor).data instanceof Float64Array;
 }
 
-const tensorLike = z.custom<Tensor | Declared | number | string>(
-  (v) => isTensor(v) || isDeclared(v) || typeof v === 'number' || (typeof v === 'string' && parseNumber(v) !== undefined),
+const tensorLike = z.custom<Tensor | Member | number | string>(
+  (v) => isTensor(v) || isMember(v) || typeof v === 'number' || (typeof v === 'string' && parseNumber(v) !== undefined),
 );
 
 const bundleSchema = z.object({
@@ -56,8 +56,8 @@ const KEY_EXPECTS: Record<string, string> = {
 
 export interface Bundle {
   name: string;
-  /** an archive's members are read when loaded, after the shape checks */
-  tensors: Map<string, Declared>;
+  /** an archive member's header is read when it is opened, its data when loaded (after the shape checks) */
+  tensors: Map<string, Member>;
   reduction?: string;
   sizeAverage?: boolean;
   reduce?: boolean;
@@ -78,7 +78,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Checks a parsed JSON bundle or an archive's members: only `allowed` keys, each of the right kind. */
-export function checkBundle(name: string, entries: Map<string, BundleValue | Declared>, allowed: readonly string[]): Bundle {
+export function checkBundle(name: string, entries: Map<string, BundleValue | Member>, allowed: readonly string[]): Bundle {
   for (const key of entries.keys()) {
     if (!allowed.includes(key)) {
       const near = allowed.find((k) => editDistance(k, key) <= 2);
@@ -94,14 +94,14 @@ export function checkBundle(name: string, entries: Map<string, BundleValue | Dec
     const expects = KEY_EXPECTS[key] ?? 'a tensor (a number or nested arrays of numbers)';
     throw new InputError(`${name}: ${key}`, `expected ${expects}, got ${JSON.stringify(entries.get(key))}`);
   }
-  const tensors = new Map<string, Declared>();
+  const tensors = new Map<string, Member>();
   for (const [k, v] of entries) {
     if (!TENSOR_KEYS.has(k)) continue;
-    if (isDeclared(v)) tensors.set(k, v);
-    else if (isTensor(v)) tensors.set(k, inMemory(v));
+    if (isMember(v)) tensors.set(k, v);
+    else if (isTensor(v)) tensors.set(k, opened(inMemory(v)));
     else {
       const x = typeof v === 'number' ? v : parseNumber(String(v));
-      tensors.set(k, inMemory({ data: new Float64Array([x as number]), shape: [] }));
+      tensors.set(k, opened(inMemory({ data: new Float64Array([x as number]), shape: [] })));
     }
   }
   const get = <T>(k: string) => entries.get(k) as T | undefined;
@@ -131,7 +131,7 @@ export async function readBundle(
   const src = await reader.read(spec, 'the bundle');
   const format = detectFormat(src, options.inputFormat);
   if (format === 'npz' || format === 'safetensors') {
-    // an archive bundle: its members are the bundle's tensors, their data read only when loaded
+    // an archive bundle: its members are the bundle's tensors, each read only if it is used
     const members = await openArchive(src, format);
     return checkBundle(src.name, new Map(members), allowed);
   }
@@ -262,7 +262,7 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
   const fromBundle = (key: string): DeclaredOperand | undefined => {
     const t = bundle?.tensors.get(key);
-    return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
+    return t && bundle ? { tensor: t.open(), where: `${bundle.name}: ${key}` } : undefined;
   };
   const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
     flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : fromBundle(key);

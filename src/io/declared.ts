@@ -13,13 +13,23 @@ export interface Declared {
   load(): Tensor;
 }
 
+/** A member of an archive: opening it reads and checks its header only, so unused members cost nothing. */
+export interface Member {
+  open(): Declared;
+}
+
 /** A tensor already in memory, as a Declared. */
 export function inMemory(t: Tensor): Declared {
   return { shape: t.shape, load: () => t };
 }
 
-export function isDeclared(v: unknown): v is Declared {
-  return typeof v === 'object' && v !== null && typeof (v as Declared).load === 'function';
+/** A Declared known already, as a Member. */
+export function opened(d: Declared): Member {
+  return { open: () => d };
+}
+
+export function isMember(v: unknown): v is Member {
+  return typeof v === 'object' && v !== null && typeof (v as Member).open === 'function';
 }
 
 /** Bytes in the largest unit that keeps them at 1 or more: 512 bytes, 3 KiB, 2 GiB, 1.5 TiB. */

@@ -17,7 +17,7 @@ import { constants } from 'node:buffer';
 import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { Declared } from './declared.js';
+import type { Declared, Member } from './declared.js';
 import { allocateTensor, isAllocationFailure, notEnoughMemory } from './declared.js';
 import { DeflateError, inflateHead } from './inflate-head.js';
 import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
@@ -69,16 +69,18 @@ interface Entry {
 }
 
 /**
- * Opens an .npz archive: every `name.npy` member's header is read (for a deflated member, by inflating only
- * the bytes of its header) and checked against its zip entry, and nothing else is inflated or decoded until
- * a member's `load` is called. Returns the members keyed by `name`, in archive order.
+ * Opens an .npz archive: its central directory is read now; a `name.npy` member's header is read when the
+ * member is opened (for a deflated member, by inflating only the bytes of its header) and checked against
+ * its zip entry; its data is inflated and decoded when the result is loaded. Returns the members keyed by
+ * `name`, in archive order.
  *
- * @throws InputError: `source: byte N: what` for the archive's structure, `source:name.npy: ...` for a member.
+ * @throws InputError: `source: byte N: what` for the archive's structure, `source:name.npy: ...` for a member
+ *   (from `open` and `load`).
  */
-export function openNpz(bytes: Uint8Array, source: string): Map<string, Declared> {
+export function openNpz(bytes: Uint8Array, source: string): Map<string, Member> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = readCentralDirectory(bytes, view, source);
-  const members = new Map<string, Declared>();
+  const members = new Map<string, Member>();
   const names = new Set<string>();
   for (const entry of entries) {
     const where = `${source}:${printable(entry.name)}`;
@@ -89,7 +91,7 @@ export function openNpz(bytes: Uint8Array, source: string): Map<string, Declared
     names.add(entry.name);
     // Case: not an array (a directory, a README, ...) -> ignored.
     if (!entry.name.endsWith('.npy')) continue;
-    members.set(entry.name.slice(0, -'.npy'.length), openMember(bytes, view, entry, where));
+    members.set(entry.name.slice(0, -'.npy'.length), { open: () => openMember(bytes, view, entry, where) });
   }
   return members;
 }
@@ -97,7 +99,7 @@ export function openNpz(bytes: Uint8Array, source: string): Map<string, Declared
 /** Reads every `name.npy` member of an .npz archive into a Map keyed by `name` (in archive order). */
 export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
-  for (const [name, member] of openNpz(bytes, source)) tensors.set(name, member.load());
+  for (const [name, member] of openNpz(bytes, source)) tensors.set(name, member.open().load());
   return tensors;
 }
 

@@ -11,7 +11,7 @@ import { parseNumber } from './number.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { isUtf8 } from 'node:buffer';
 import { readProgress } from '../progress.js';
-import type { Declared } from './declared.js';
+import type { Declared, Member } from './declared.js';
 import { inMemory } from './declared.js';
 
 export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
@@ -128,16 +128,16 @@ async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> 
 }
 
 /**
- * Opens a multi-tensor file (npz, safetensors): every member's shape is read from its header now, and its data
- * only when the member's `load` is called, so that shapes are checked before anything is inflated or decoded.
+ * Opens a multi-tensor file (npz, safetensors): a member's shape is read from its header when it is opened,
+ * and its data when it is loaded, so that shapes are checked before anything is inflated or decoded.
  */
-export async function openArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Declared>> {
+export async function openArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Member>> {
   if (format === 'npz') return (await import('./npz.js')).openNpz(src.bytes, src.name);
   return (await import('./safetensors.js')).openSafetensors(src.bytes, src.name);
 }
 
 /** Picks one tensor of an archive: the member asked for, else the one named like the role, else the only one. */
-function pickMember(members: Map<string, Declared>, src: SourceBytes, member: string | undefined, role: string): Declared {
+function pickMember(members: Map<string, Member>, src: SourceBytes, member: string | undefined, role: string): Member {
   const names = [...members.keys()];
   const list = names.length > 0 ? names.join(', ') : 'none';
   if (member !== undefined) {
@@ -147,7 +147,7 @@ function pickMember(members: Map<string, Declared>, src: SourceBytes, member: st
   }
   const byRole = members.get(role);
   if (byRole !== undefined) return byRole;
-  if (members.size === 1) return members.values().next().value as Declared;
+  if (members.size === 1) return members.values().next().value as Member;
   throw new InputError(src.name, `holds ${members.size} tensors (${list}): pick one as ${src.name}:NAME`);
 }
 
@@ -177,7 +177,7 @@ export async function openTensor(
       return inMemory((await import('./npy.js')).readNpy(src.bytes, src.name));
     case 'npz':
     case 'safetensors':
-      return pickMember(await openArchive(src, format), src, member, role);
+      return pickMember(await openArchive(src, format), src, member, role).open();
   }
 }
 

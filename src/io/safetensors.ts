@@ -15,8 +15,8 @@ import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { decodeElements, printable, show } from './npy.js';
 import type { ElementType } from './npy.js';
-import type { Declared } from './declared.js';
-import { allocateTensor } from './declared.js';
+import type { Declared, Member } from './declared.js';
+import { allocateTensor, opened } from './declared.js';
 
 /** The reference implementation's limit on N. */
 const MAX_HEADER_SIZE = 100_000_000;
@@ -65,15 +65,16 @@ interface Info {
  */
 export function readSafetensors(bytes: Uint8Array, source: string): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
-  for (const [name, declared] of openSafetensors(bytes, source)) tensors.set(name, declared.load());
+  for (const [name, member] of openSafetensors(bytes, source)) tensors.set(name, member.open().load());
   return tensors;
 }
 
 /**
- * Opens a safetensors file: its header and the layout of every tensor are checked now, and a tensor's data is
- * decoded only when its `load` is called. Returns the tensors keyed by name, in header order.
+ * Opens a safetensors file: its header and the layout of every tensor are checked now (one JSON header
+ * declares them all), and a tensor's data is decoded only when it is loaded. Returns the tensors keyed by
+ * name, in header order.
  */
-export function openSafetensors(bytes: Uint8Array, source: string): Map<string, Declared> {
+export function openSafetensors(bytes: Uint8Array, source: string): Map<string, Member> {
   const { header, bufferStart } = readHeader(bytes, source);
   const bufferLength = bytes.length - bufferStart;
 
@@ -91,14 +92,15 @@ export function openSafetensors(bytes: Uint8Array, source: string): Map<string, 
   }
   checkLayout(infos, source, bufferStart, bufferLength);
 
-  const tensors = new Map<string, Declared>();
+  const tensors = new Map<string, Member>();
   for (const info of infos) {
     const load = (): Tensor => {
       const where = tensorWhere(source, info.name);
       const out = allocateTensor(info.shape, where);
       return { data: decodeElements(bytes, bufferStart + info.begin, out.length, info.type, where, out), shape: info.shape };
     };
-    tensors.set(info.name, { shape: info.shape, load });
+    const declared: Declared = { shape: info.shape, load };
+    tensors.set(info.name, opened(declared));
   }
   return tensors;
 }
