@@ -35,6 +35,11 @@ const MAX_DIMS = 32;
 /** True on little-endian hosts (all platforms Node ships for but s390x). */
 const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** float64 in the host's byte order: its bytes are the values, as a Float64Array reads them. */
+export function isHostFloat64(type: ElementType): boolean {
+  return type.kind === 'f' && type.size === 8 && type.littleEndian === HOST_LITTLE;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Element decoding (shared with safetensors)
 // ---------------------------------------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ export function decodeElements(
     return out;
   }
   // Case: float64 already in host order -> copy the bytes straight into the output.
-  if (kind === 'f' && size === 8 && type.littleEndian === HOST_LITTLE) {
+  if (isHostFloat64(type)) {
     new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + nbytes));
     return out;
   }

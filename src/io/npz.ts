@@ -20,7 +20,7 @@ import type { Tensor } from '../tensor.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor, isAllocationFailure, notEnoughMemory } from './declared.js';
 import { DeflateError, inflateHead } from './inflate-head.js';
-import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
+import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, isHostFloat64, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
 import type { NpyHeader } from './npy.js';
 
 const SIG_LOCAL = 0x04034b50;
@@ -279,17 +279,7 @@ function openMember(bytes: Uint8Array, view: DataView, entry: Entry, where: stri
   if (entry.method === 8) {
     // Case: deflated -> the sizes its zip entry and its .npy header declare are checked before any data is inflated.
     const header = deflatedHeader(raw, entry, where, start);
-    return {
-      shape: header.shape,
-      load: () => {
-        // Case: more than one output buffer holds; said before the tensor is allocated.
-        if (entry.size > MAX_INFLATED) throw notEnoughMemory(header.shape, where);
-        const out = allocateTensor(header.shape, where);
-        const content = inflateMember(raw, entry, header, where, start);
-        checkContent(content, entry, where, start);
-        return decodeNpy(content, header, where, out);
-      },
-    };
+    return { shape: header.shape, load: () => loadDeflated(raw, entry, header, where, start) };
   }
   const known = METHODS[entry.method];
   throw new InputError(
@@ -358,6 +348,25 @@ function deflatedHeader(raw: Uint8Array, entry: Entry, where: string, start: num
     );
   }
   return header;
+}
+
+/**
+ * A deflated member's tensor. The tensor is allocated before anything is inflated, so that one too large for
+ * memory is refused at once; row-major float64 in the host's order needs no second array: the inflated bytes
+ * are the tensor.
+ */
+function loadDeflated(raw: Uint8Array, entry: Entry, header: NpyHeader, where: string, start: number): Tensor {
+  // Case: more than one output buffer holds; said before anything is allocated.
+  if (entry.size > MAX_INFLATED) throw notEnoughMemory(header.shape, where);
+  const direct = isHostFloat64(header.type) && !header.fortranOrder;
+  const out = direct ? undefined : allocateTensor(header.shape, where);
+  const content = inflateMember(raw, entry, header, where, start);
+  checkContent(content, entry, where, start);
+  const at = content.byteOffset + header.dataStart;
+  if (direct && at % 8 === 0) {
+    return { data: new Float64Array(content.buffer, at, (content.length - header.dataStart) / 8), shape: header.shape };
+  }
+  return decodeNpy(content, header, where, out);
 }
 
 /** A deflated member's bytes, inflated into one buffer of exactly its declared size. */
