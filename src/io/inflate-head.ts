@@ -67,33 +67,57 @@ const FIXED = (() => {
  * @throws DeflateError when the data is corrupt, or ends without a final block, before `want` bytes.
  */
 export function inflateHead(raw: Uint8Array, want: number): Uint8Array {
-  const out = new Uint8Array(want);
-  let n = 0;
-  let pos = 0;
-  let bitBuf = 0;
-  let bitCount = 0;
-  const fail = (what: string): never => {
-    throw new DeflateError(what);
-  };
-  // Bits come least significant first; at most 16 are asked for at once.
-  const bits = (k: number): number => {
-    while (bitCount < k) {
-      if (pos >= raw.length) fail('unexpected end of file');
-      bitBuf |= raw[pos++] << bitCount;
-      bitCount += 8;
+  return new HeadInflater(raw, want).run();
+}
+
+/** The decoder's state: the input and its bit buffer, the output so far. */
+class HeadInflater {
+  private readonly out: Uint8Array;
+  private n = 0;
+  private pos = 0;
+  private bitBuf = 0;
+  private bitCount = 0;
+
+  constructor(
+    private readonly raw: Uint8Array,
+    private readonly want: number,
+  ) {
+    this.out = new Uint8Array(want);
+  }
+
+  run(): Uint8Array {
+    let last = 0;
+    while (this.n < this.want && !last) {
+      last = this.bits(1);
+      const type = this.bits(2);
+      if (type === 0) this.stored();
+      else if (type === 1) this.codes(FIXED.len, FIXED.dist);
+      else if (type === 2) this.dynamic();
+      else fail('invalid block type');
     }
-    const v = bitBuf & ((1 << k) - 1);
-    bitBuf >>>= k;
-    bitCount -= k;
+    return this.n === this.want ? this.out : this.out.subarray(0, this.n);
+  }
+
+  /** The next `k` bits (at most 16), least significant first. */
+  private bits(k: number): number {
+    while (this.bitCount < k) {
+      if (this.pos >= this.raw.length) fail('unexpected end of file');
+      this.bitBuf |= this.raw[this.pos++] << this.bitCount;
+      this.bitCount += 8;
+    }
+    const v = this.bitBuf & ((1 << k) - 1);
+    this.bitBuf >>>= k;
+    this.bitCount -= k;
     return v;
-  };
-  // One symbol, one bit at a time: codes of each length are consecutive integers (puff's `decode`).
-  const decode = (h: Huffman): number => {
+  }
+
+  /** One symbol, one bit at a time: codes of each length are consecutive integers (puff's `decode`). */
+  private decode(h: Huffman): number {
     let code = 0;
     let first = 0;
     let index = 0;
     for (let len = 1; len <= MAX_BITS; len++) {
-      code |= bits(1);
+      code |= this.bits(1);
       const count = h.count[len];
       if (code - count < first) return h.symbol[index + (code - first)];
       index += count;
@@ -101,55 +125,57 @@ export function inflateHead(raw: Uint8Array, want: number): Uint8Array {
       code <<= 1;
     }
     return fail('invalid code');
-  };
+  }
 
-  // Case: a stored block -> LEN, its complement, then LEN bytes as they are.
-  const stored = (): void => {
-    bitBuf = 0;
-    bitCount = 0;
-    if (pos + 4 > raw.length) fail('unexpected end of file');
-    const len = raw[pos] | (raw[pos + 1] << 8);
-    if ((len ^ (raw[pos + 2] | (raw[pos + 3] << 8))) !== 0xffff) fail('invalid stored block lengths');
-    pos += 4;
-    const k = Math.min(len, want - n);
-    if (pos + k > raw.length) fail('unexpected end of file');
-    out.set(raw.subarray(pos, pos + k), n);
-    n += k;
-    pos += k;
-  };
+  /** Case: a stored block -> LEN, its complement, then LEN bytes as they are. */
+  private stored(): void {
+    const { raw } = this;
+    this.bitBuf = 0;
+    this.bitCount = 0;
+    if (this.pos + 4 > raw.length) fail('unexpected end of file');
+    const len = raw[this.pos] | (raw[this.pos + 1] << 8);
+    if ((len ^ (raw[this.pos + 2] | (raw[this.pos + 3] << 8))) !== 0xffff) fail('invalid stored block lengths');
+    this.pos += 4;
+    const k = Math.min(len, this.want - this.n);
+    if (this.pos + k > raw.length) fail('unexpected end of file');
+    this.out.set(raw.subarray(this.pos, this.pos + k), this.n);
+    this.n += k;
+    this.pos += k;
+  }
 
-  // Case: a Huffman-coded block -> literals, and (length, distance) copies of earlier output.
-  const codes = (lenCode: Huffman, distCode: Huffman): void => {
-    while (n < want) {
-      const sym = decode(lenCode);
+  /** Case: a Huffman-coded block -> literals, and (length, distance) copies of earlier output. */
+  private codes(lenCode: Huffman, distCode: Huffman): void {
+    const { out, want } = this;
+    while (this.n < want) {
+      const sym = this.decode(lenCode);
       if (sym < 256) {
-        out[n++] = sym;
+        out[this.n++] = sym;
         continue;
       }
       if (sym === 256) return;
       if (sym > 285) fail('invalid literal/length code');
-      const len = LEN_BASE[sym - 257] + bits(LEN_EXTRA[sym - 257]);
-      const d = decode(distCode);
+      const len = LEN_BASE[sym - 257] + this.bits(LEN_EXTRA[sym - 257]);
+      const d = this.decode(distCode);
       if (d > 29) fail('invalid distance code');
-      const dist = DIST_BASE[d] + bits(DIST_EXTRA[d]);
-      if (dist > n) fail('invalid distance too far back');
-      for (let i = 0; i < len && n < want; i++, n++) out[n] = out[n - dist];
+      const dist = DIST_BASE[d] + this.bits(DIST_EXTRA[d]);
+      if (dist > this.n) fail('invalid distance too far back');
+      for (let i = 0; i < len && this.n < want; i++, this.n++) out[this.n] = out[this.n - dist];
     }
-  };
+  }
 
-  // Case: a dynamic block -> the code lengths, themselves Huffman-coded, then the codes (puff's `dynamic`).
-  const dynamic = (): void => {
-    const nLen = bits(5) + 257;
-    const nDist = bits(5) + 1;
-    const nCode = bits(4) + 4;
+  /** Case: a dynamic block -> the code lengths, themselves Huffman-coded, then the codes (puff's `dynamic`). */
+  private dynamic(): void {
+    const nLen = this.bits(5) + 257;
+    const nDist = this.bits(5) + 1;
+    const nCode = this.bits(4) + 4;
     if (nLen > 286 || nDist > 30) fail('too many length or distance symbols');
     const lengths = new Uint8Array(320);
-    for (let i = 0; i < nCode; i++) lengths[CL_ORDER[i]] = bits(3);
+    for (let i = 0; i < nCode; i++) lengths[CL_ORDER[i]] = this.bits(3);
     const cl = construct(lengths.subarray(0, 19));
     if (cl.left !== 0) fail('invalid code lengths set');
     lengths.fill(0);
     for (let i = 0; i < nLen + nDist; ) {
-      const sym = decode(cl.code);
+      const sym = this.decode(cl.code);
       if (sym < 16) {
         lengths[i++] = sym;
         continue;
@@ -159,8 +185,8 @@ export function inflateHead(raw: Uint8Array, want: number): Uint8Array {
       if (sym === 16) {
         if (i === 0) fail('invalid bit length repeat');
         value = lengths[i - 1];
-        repeat = 3 + bits(2);
-      } else repeat = sym === 17 ? 3 + bits(3) : 11 + bits(7);
+        repeat = 3 + this.bits(2);
+      } else repeat = sym === 17 ? 3 + this.bits(3) : 11 + this.bits(7);
       if (i + repeat > nLen + nDist) fail('invalid bit length repeat');
       lengths.fill(value, i, i + repeat);
       i += repeat;
@@ -172,17 +198,10 @@ export function inflateHead(raw: Uint8Array, want: number): Uint8Array {
     if (len.left < 0 || (len.left > 0 && !single(len.code, nLen))) fail('invalid literal/lengths set');
     const dist = construct(lengths.subarray(nLen, nLen + nDist));
     if (dist.left < 0 || (dist.left > 0 && !single(dist.code, nDist))) fail('invalid distances set');
-    codes(len.code, dist.code);
-  };
-
-  let last = 0;
-  while (n < want && !last) {
-    last = bits(1);
-    const type = bits(2);
-    if (type === 0) stored();
-    else if (type === 1) codes(FIXED.len, FIXED.dist);
-    else if (type === 2) dynamic();
-    else fail('invalid block type');
+    this.codes(len.code, dist.code);
   }
-  return n === want ? out : out.subarray(0, n);
+}
+
+function fail(what: string): never {
+  throw new DeflateError(what);
 }
