@@ -20,7 +20,8 @@ import type { Tensor } from '../tensor.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor, isAllocationFailure, notEnoughMemory } from './declared.js';
 import { DeflateError, inflateHead } from './inflate-head.js';
-import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, isHostFloat64, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
+import { isHostFloat64 } from './elements.js';
+import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
 import type { NpyHeader } from './npy.js';
 
 const SIG_LOCAL = 0x04034b50;

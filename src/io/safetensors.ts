@@ -13,8 +13,9 @@
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { decodeElements, printable, show } from './npy.js';
-import type { ElementType } from './npy.js';
+import { printable, show } from './npy.js';
+import { decodeElements } from './elements.js';
+import type { ElementType } from './elements.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor, opened } from './declared.js';
 
