@@ -45,14 +45,21 @@ export const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
  * zeros is compressed once and repeated (it refers to nothing before itself, so copies can follow each other).
  */
 export function zerosAfter(head: Uint8Array, zeros: number): Buffer {
-  const CHUNK = 64 * 2 ** 20;
   const parts = [deflatePart(head)];
-  const full = zeros >= CHUNK ? deflatePart(new Uint8Array(CHUNK)) : undefined;
   let left = zeros;
-  for (; left >= CHUNK; left -= CHUNK) parts.push(full as Buffer);
+  for (; left >= CHUNK; left -= CHUNK) parts.push(zeroChunk());
   if (left > 0) parts.push(deflatePart(new Uint8Array(left)));
   parts.push(FINAL_BLOCK);
   return Buffer.concat(parts);
+}
+
+const CHUNK = 64 * 2 ** 20;
+let chunk: Buffer | undefined;
+
+/** 64 MiB of zeros, deflated once. */
+function zeroChunk(): Buffer {
+  chunk ??= deflatePart(new Uint8Array(CHUNK));
+  return chunk;
 }
 
 /** CRC-32 of `zeros` zero bytes after `head`, without holding them. */
