@@ -10,6 +10,12 @@
  * ZIP64 end records and central-directory extras, all of which are handled. Members must be stored (method 0)
  * or deflated (method 8); each member's CRC-32 and sizes are checked.
  *
+ * Bombs: a member is read in three steps, each bounded by what the one before checked. Opening it reads its
+ * .npy header (inflating only the header's bytes, see ./inflate-head.ts) and refuses it unless its zip size is
+ * one deflate can reach from its compressed size and equals what the header declares; the caller then checks
+ * the declared shapes; loading it allocates the tensor and inflates into one buffer of the declared size, and a
+ * stream that runs past that size is cut off there.
+ *
  * Decided: members whose names do not end in `.npy` are ignored (np.load would hand them back as raw bytes,
  * which are not tensors); encrypted members, multi-disk archives and duplicate member names are refused.
  */
