@@ -9,7 +9,9 @@ import { sameShape, torchSize } from './tensor.js';
 import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
 import type { Io, SourceBytes } from './io/source.js';
 import { SourceReader } from './io/source.js';
-import { detectFormat, parseList, readArchiveBundle, readJsonDocument, readTensor, splitMember } from './io/read-tensor.js';
+import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './io/read-tensor.js';
+import type { Declared, Member } from './io/declared.js';
+import { inMemory, isMember, opened } from './io/declared.js';
 import type { ReadOptions } from './io/read-tensor.js';
 import type { BundleValue } from './io/json.js';
 import { parseNumber } from './io/number.js';
@@ -27,8 +29,8 @@ function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && (v as Tensor).data instanceof Float64Array;
 }
 
-const tensorLike = z.custom<Tensor | number | string>(
-  (v) => isTensor(v) || typeof v === 'number' || (typeof v === 'string' && parseNumber(v) !== undefined),
+const tensorLike = z.custom<Tensor | Member | number | string>(
+  (v) => isTensor(v) || isMember(v) || typeof v === 'number' || (typeof v === 'string' && parseNumber(v) !== undefined),
 );
 
 const bundleSchema = z.object({
@@ -54,7 +56,8 @@ const KEY_EXPECTS: Record<string, string> = {
 
 export interface Bundle {
   name: string;
-  tensors: Map<string, Tensor>;
+  /** an archive member's header is read when it is opened, its data when loaded (after the shape checks) */
+  tensors: Map<string, Member>;
   reduction?: string;
   sizeAverage?: boolean;
   reduce?: boolean;
@@ -74,8 +77,8 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Checks a parsed JSON bundle: only `allowed` keys, each of the right kind. */
-export function checkBundle(name: string, entries: Map<string, BundleValue>, allowed: readonly string[]): Bundle {
+/** Checks a parsed JSON bundle or an archive's members: only `allowed` keys, each of the right kind. */
+export function checkBundle(name: string, entries: Map<string, BundleValue | Member>, allowed: readonly string[]): Bundle {
   for (const key of entries.keys()) {
     if (!allowed.includes(key)) {
       const near = allowed.find((k) => editDistance(k, key) <= 2);
@@ -91,13 +94,14 @@ export function checkBundle(name: string, entries: Map<string, BundleValue>, all
     const expects = KEY_EXPECTS[key] ?? 'a tensor (a number or nested arrays of numbers)';
     throw new InputError(`${name}: ${key}`, `expected ${expects}, got ${showValue(entries.get(key))}`);
   }
-  const tensors = new Map<string, Tensor>();
+  const tensors = new Map<string, Member>();
   for (const [k, v] of entries) {
     if (!TENSOR_KEYS.has(k)) continue;
-    if (isTensor(v)) tensors.set(k, v);
+    if (isMember(v)) tensors.set(k, v);
+    else if (isTensor(v)) tensors.set(k, opened(inMemory(v)));
     else {
       const x = typeof v === 'number' ? v : parseNumber(String(v));
-      tensors.set(k, { data: new Float64Array([x as number]), shape: [] });
+      tensors.set(k, opened(inMemory({ data: new Float64Array([x as number]), shape: [] })));
     }
   }
   const get = <T>(k: string) => entries.get(k) as T | undefined;
@@ -137,8 +141,8 @@ export async function readBundle(
   }
   const format = detectFormat(src, options.inputFormat);
   if (format === 'npz' || format === 'safetensors') {
-    // an archive bundle: its members are the bundle's tensors
-    const members = await readArchiveBundle(src, format);
+    // an archive bundle: its members are the bundle's tensors, each read only if it is used
+    const members = await openArchive(src, format);
     return checkBundle(src.name, new Map(members), allowed);
   }
   if (format !== 'json') {
@@ -164,10 +168,35 @@ export interface Operand {
   where: string;
 }
 
+/** An operand whose shape is known and whose data is read when loaded (an archive member), for the shape checks. */
+export interface DeclaredOperand {
+  tensor: Declared;
+  where: string;
+}
+
 /**
- * Reads a tensor flag: a file (or '-'), `file.npz:member`, and, where `allowList`, a comma-separated list of
+ * Opens a tensor flag: a file (or '-'), `file.npz:member`, and, where `allowList`, a comma-separated list of
  * numbers. `role` names the member picked from an .npz or .safetensors file when none is given.
  */
+export async function openTensorFlag(
+  reader: SourceReader,
+  value: string,
+  flag: string,
+  allowList: boolean,
+  options: ReadOptions = {},
+  role = '',
+): Promise<DeclaredOperand> {
+  if (allowList && value !== '-') {
+    const list = parseList(value);
+    if (list !== undefined) return { tensor: inMemory(list), where: `${flag} ${value}` };
+  }
+  const { path, member } = splitMember(value);
+  const src: SourceBytes = await reader.read(path, flag);
+  const tensor = await openTensor(src, options, member, role);
+  return { tensor, where: member !== undefined ? `${src.name}:${member}` : src.name };
+}
+
+/** Reads a tensor flag (openTensorFlag, then its data). */
 export async function readTensorFlag(
   reader: SourceReader,
   value: string,
@@ -176,14 +205,11 @@ export async function readTensorFlag(
   options: ReadOptions = {},
   role = '',
 ): Promise<Operand> {
-  if (allowList && value !== '-') {
-    const list = parseList(value);
-    if (list !== undefined) return { tensor: list, where: `${flag} ${value}` };
-  }
-  const { path, member } = splitMember(value);
-  const src: SourceBytes = await reader.read(path, flag);
-  const tensor = await readTensor(src, options, member, role);
-  return { tensor, where: member !== undefined ? `${src.name}:${member}` : src.name };
+  return loadOperand(await openTensorFlag(reader, value, flag, allowList, options, role));
+}
+
+function loadOperand(op: DeclaredOperand): Operand {
+  return { tensor: op.tensor.load(), where: op.where };
 }
 
 export interface Problem {
@@ -200,11 +226,20 @@ export interface Problem {
 /** The validated input options (./options.ts), with the read settings optional. */
 export type InputFlags = Omit<InputOptions, 'read'> & { read?: ReadOptions };
 
+/** What the shape checks need of an operand: its shape (declared or read) and where it came from. */
+type ShapedOperand = { tensor: { readonly shape: readonly number[] }; where: string };
+
 /**
  * The shape checks, in order: targets exactly the logits' shape, weight and pos_weight by broadcasting that
  * never enlarges the logits (also used by the streaming path, which knows a CSV file's shape at its end).
  */
-export function checkShapes(shape: readonly number[], targetShape: readonly number[], targetsWhere: string, weight?: Operand, posWeight?: Operand): void {
+export function checkShapes(
+  shape: readonly number[],
+  targetShape: readonly number[],
+  targetsWhere: string,
+  weight?: ShapedOperand,
+  posWeight?: ShapedOperand,
+): void {
   if (!sameShape(targetShape, shape)) {
     throw new InputError(
       targetsWhere,
@@ -235,12 +270,12 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError(`stdin is asked for twice: by ${stdinUsers[0][0]} and by ${stdinUsers[1][0]}`);
   }
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
-  const fromBundle = (key: string): Operand | undefined => {
+  const fromBundle = (key: string): DeclaredOperand | undefined => {
     const t = bundle?.tensors.get(key);
-    return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
+    return t && bundle ? { tensor: t.open(), where: `${bundle.name}: ${key}` } : undefined;
   };
   const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
-    flag !== undefined ? readTensorFlag(reader, flag, name, allowList, flags.read, key) : fromBundle(key);
+    flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : fromBundle(key);
 
   const logits = await pick(flags.logits, '--logits', 'logits', false);
   const targets = await pick(flags.targets, '--targets', 'targets', false);
@@ -253,6 +288,7 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError(`no targets: give --targets${bundle ? ` or put "targets" in ${bundle.name}` : ''}`);
   }
 
+  // The shapes are checked as declared, before an archive member's data is inflated or decoded.
   checkShapes(logits.tensor.shape, targets.tensor.shape, targets.where, weight, posWeight);
 
   // Any reduction flag overrides all of the bundle's reduction fields together.
@@ -260,5 +296,13 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   const { reduction, warnings } = byFlag
     ? resolveReduction(flags.reduction, flags.sizeAverage, flags.reduce)
     : resolveReduction(bundle?.reduction, bundle?.sizeAverage, bundle?.reduce);
-  return { logits, targets, weight, posWeight, reduction, warnings, bundle };
+  return {
+    logits: loadOperand(logits),
+    targets: loadOperand(targets),
+    weight: weight && loadOperand(weight),
+    posWeight: posWeight && loadOperand(posWeight),
+    reduction,
+    warnings,
+    bundle,
+  };
 }

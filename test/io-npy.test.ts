@@ -124,6 +124,16 @@ describe('readNpy: malformed files', () => {
     expect(failure('unknown-dtype.npy')).toMatchInlineSnapshot(`"unknown-dtype.npy: unsupported dtype '<q8' (expected a numpy type string like '<f8', '<i4' or '|b1')"`);
   });
 
+  it('an absurd header length is refused from the preamble, before the header is read', () => {
+    const v2 = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 0xff, 0xff, 0xff, 0x7f, 0x7b]);
+    expect(() => readNpy(v2, 'x.npy')).toThrow(
+      'x.npy: header is 2147483647 bytes long; numpy refuses headers over 10000 characters as unsafe to load',
+    );
+    // version 3.0 counts characters of UTF-8: up to 4 bytes each
+    const v3 = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 3, 0, 0x41, 0x9c, 0, 0, 0x7b]);
+    expect(() => readNpy(v3, 'x.npy')).toThrow('x.npy: header is 40001 bytes long; numpy refuses headers over 10000 characters');
+  });
+
   it('dtypes written by np.save that are not read', () => {
     expect(failure('complex.npy')).toMatchInlineSnapshot(`"complex.npy: unsupported dtype '<c16' (complex numbers are not losses)"`);
     expect(failure('object.npy')).toMatchInlineSnapshot(`"object.npy: unsupported dtype '|O' (Python objects need pickle, which bce never runs)"`);
@@ -131,7 +141,7 @@ describe('readNpy: malformed files', () => {
     expect(failure('bytes.npy')).toMatchInlineSnapshot(`"bytes.npy: unsupported dtype '|S3' (strings are not numbers)"`);
     expect(failure('structured.npy')).toMatchInlineSnapshot(`"structured.npy: unsupported structured dtype [('logit', '<f8'), ('target', '<f8')] (only plain numeric arrays are read)"`);
     expect(failure('datetime.npy')).toMatchInlineSnapshot(`"datetime.npy: unsupported dtype '<M8[D]' (dates and durations are not numbers)"`);
-    expect(failure('long-double.npy')).toMatchInlineSnapshot(`"long-double.npy: unsupported dtype '<f16' (only float16, float32 and float64 are read; save as float64)"`);
+    expect(failure('long-double.npy')).toMatchInlineSnapshot(`"long-double.npy: unsupported dtype '<f16' (only float16, float32, float64, int8-int64, uint8-uint64 and bool are read; save as float64)"`);
   });
 
   it('covers every .npy file of the corpus', () => {

@@ -81,6 +81,41 @@ describe('readSafetensors: malformed files', () => {
   });
 });
 
+/** A safetensors file around a header object, with `data` as its buffer. */
+function safetensorsOf(header: unknown, data = new Uint8Array(0)): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setUint32(0, json.length, true);
+  return new Uint8Array([...length, ...json, ...data]);
+}
+
+describe('readSafetensors: bounded header costs', () => {
+  it("a header over bce's 16 MiB limit is refused from its length, before it is read", () => {
+    const length = new Uint8Array(16);
+    new DataView(length.buffer).setUint32(0, 16 * 2 ** 20 + 1, true);
+    expect(() => readSafetensors(length, 'x.safetensors')).toThrow(
+      "x.safetensors: byte 0: header length 16777217 is over bce's limit of 16777216 bytes (16 MiB) for a safetensors header",
+    );
+  });
+
+  it('a shape of more than 64 dimensions is refused', () => {
+    const bytes = safetensorsOf({ x: { dtype: 'U8', shape: new Array(65).fill(1), data_offsets: [0, 1] } }, Uint8Array.of(7));
+    expect(() => readSafetensors(bytes, 'x.safetensors')).toThrow(
+      "x.safetensors: tensor 'x': 'shape' has 65 dimensions; a tensor has at most 64",
+    );
+    const ok = safetensorsOf({ x: { dtype: 'U8', shape: new Array(64).fill(1), data_offsets: [0, 1] } }, Uint8Array.of(7));
+    expect(Array.from(readSafetensors(ok, 'x.safetensors').get('x')?.data ?? [])).toEqual([7]);
+  });
+
+  it('a shape of two million dimensions is refused in linear time (its size is never multiplied out)', () => {
+    // multiplying 2 * 2 * ... as a bigint two million times takes minutes (each product is longer)
+    const bytes = safetensorsOf({ x: { dtype: 'U8', shape: new Array(2_000_000).fill(2), data_offsets: [0, 0] } });
+    const start = performance.now();
+    expect(() => readSafetensors(bytes, 'x.safetensors')).toThrow("'shape' has 2000000 dimensions");
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
+});
+
 describe('readSafetensors: fuzzing', () => {
   const seeds = ['dtypes.safetensors', 'bundle.safetensors'].map((f) => new Uint8Array(readFileSync(new URL(f, GOOD))));
   // Characters that steer the JSON header into its corners.

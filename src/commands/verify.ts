@@ -122,7 +122,7 @@ function checkStdinOnce(o: VerifyOptions, io: Io): void {
 
 function fromBundle(bundle: Bundle | undefined, key: string): Operand | undefined {
   const t = bundle?.tensors.get(key);
-  return t && bundle ? { tensor: t, where: `${bundle.name}: ${key}` } : undefined;
+  return t && bundle ? { tensor: t.open().load(), where: `${bundle.name}: ${key}` } : undefined;
 }
 
 /**

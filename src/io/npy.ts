@@ -15,12 +15,17 @@
  * rounded to the nearest double (ties to even), as NumPy's `astype(np.float64)` does; booleans become 0 or 1
  * (any non-zero byte is true, as in NumPy).
  *
- * Also exported for the .npz and safetensors readers: `ElementType` and `decodeElements` (the typed-array
- * decoding), and `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
+ * The typed-array decoding of the elements is in ./elements.ts (shared with safetensors). Also exported for the
+ * other readers: `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
  */
 import { InputError, printableName, quote } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { decodeBfloat16, decodeFloat16 } from './float16.js';
+import { allocateTensor } from './declared.js';
+import { HOST_LITTLE, decodeElements } from './elements.js';
+import type { ElementType } from './elements.js';
+
+// for the streaming NPY reader (./csv-stream.ts), which reads a header and its elements from this module
+export { decodeElements } from './elements.js';
 
 /** "\x93NUMPY". */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -30,152 +35,6 @@ const MAX_HEADER_CHARS = 10000;
 
 /** numpy's NPY_MAXDIMS in 1.x. */
 const MAX_DIMS = 32;
-
-/** True on little-endian hosts (all platforms Node ships for but s390x). */
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Element decoding (shared with safetensors)
-// ---------------------------------------------------------------------------------------------------------------
-
-/** One numeric element type: IEEE float, bfloat16, signed or unsigned integer, or boolean byte. */
-export interface ElementType {
-  readonly kind: 'f' | 'bf' | 'i' | 'u' | 'b';
-  readonly size: 1 | 2 | 4 | 8;
-  readonly littleEndian: boolean;
-}
-
-/**
- * Decodes `count` elements of `type` starting at `bytes[offset]` into a new Float64Array.
- * The caller has checked that the bytes are there. `where` names the source in the one error this can
- * raise (an array too large to allocate).
- *
- * Fast paths: host-order float64 is one byte copy; host-order float32 and integers are one aligned typed-array
- * view (or one aligned copy) and one bulk `Float64Array#set`, with no per-element DataView calls. Only the
- * other byte order (big-endian files) reads element by element through a DataView.
- */
-export function decodeElements(
-  bytes: Uint8Array,
-  offset: number,
-  count: number,
-  type: ElementType,
-  where: string,
-): Float64Array {
-  const out = allocate(count, where);
-  const { kind, size } = type;
-  const nbytes = count * size;
-  // Case: nothing to decode.
-  if (count === 0) return out;
-  // Case: one-byte types have neither alignment nor byte order.
-  if (size === 1) {
-    const src = bytes.subarray(offset, offset + count);
-    if (kind === 'b') {
-      for (let i = 0; i < count; i++) out[i] = src[i] === 0 ? 0 : 1;
-    } else if (kind === 'i') {
-      out.set(new Int8Array(src.buffer, src.byteOffset, count));
-    } else {
-      out.set(src);
-    }
-    return out;
-  }
-  // Case: float64 already in host order -> copy the bytes straight into the output.
-  if (kind === 'f' && size === 8 && type.littleEndian === HOST_LITTLE) {
-    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + nbytes));
-    return out;
-  }
-  // Case: the other byte order (big-endian files, in practice) -> DataView reads, which swap as they go.
-  if (type.littleEndian !== HOST_LITTLE) {
-    return decodeSwapped(new DataView(bytes.buffer, bytes.byteOffset + offset, nbytes), out, type);
-  }
-  // Otherwise view the elements aligned (copying once if they are not), then convert.
-  const raw = aligned(bytes, offset, nbytes, size);
-  const buf = raw.buffer;
-  const at = raw.byteOffset;
-  if (kind === 'f' || kind === 'bf') {
-    // Case: float16 / bfloat16 -> decode each 16-bit pattern (exact).
-    if (size === 2) {
-      const u16 = new Uint16Array(buf, at, count);
-      const decode = kind === 'f' ? decodeFloat16 : decodeBfloat16;
-      for (let i = 0; i < count; i++) out[i] = decode(u16[i]);
-      return out;
-    }
-    // Case: float32 / float64 -> bulk conversion (float32 -> float64 is exact).
-    out.set(size === 4 ? new Float32Array(buf, at, count) : new Float64Array(buf, at, count));
-    return out;
-  }
-  // Case: 16- and 32-bit integers -> bulk conversion (exact).
-  if (size === 2) {
-    out.set(kind === 'u' ? new Uint16Array(buf, at, count) : new Int16Array(buf, at, count));
-    return out;
-  }
-  if (size === 4) {
-    out.set(kind === 'u' ? new Uint32Array(buf, at, count) : new Int32Array(buf, at, count));
-    return out;
-  }
-  // Case: 64-bit integers -> high * 2^32 + low. The product is exact, so the one rounding of the sum
-  // gives the nearest double (ties to even), as a C cast does.
-  const u32 = new Uint32Array(buf, at, 2 * count);
-  const i32 = new Int32Array(buf, at, 2 * count);
-  const lo = HOST_LITTLE ? 0 : 1;
-  const hi = 1 - lo;
-  const high = kind === 'u' ? u32 : i32;
-  for (let i = 0; i < count; i++) {
-    out[i] = high[2 * i + hi] * 4294967296 + u32[2 * i + lo];
-  }
-  return out;
-}
-
-/** A Float64Array of `count` elements, or an InputError when the host cannot allocate it. */
-function allocate(count: number, where: string): Float64Array {
-  try {
-    return new Float64Array(count);
-  } catch (err) {
-    if (err instanceof RangeError) {
-      throw new InputError(where, `array of ${count} elements is too large to hold in memory`);
-    }
-    throw err;
-  }
-}
-
-/** The `nbytes` bytes at `offset`, starting at a multiple of `size`: a view when they already do, else a copy. */
-function aligned(bytes: Uint8Array, offset: number, nbytes: number, size: number): Uint8Array {
-  const src = bytes.subarray(offset, offset + nbytes);
-  if (src.byteOffset % size === 0) return src;
-  // Note: `new` + `set`, not `slice`, which on a Node Buffer would be a view again.
-  const copy = new Uint8Array(nbytes);
-  copy.set(src);
-  return copy;
-}
-
-/** Decodes multi-byte elements in the byte order opposite to the host's, one DataView read each, into `out`. */
-function decodeSwapped(view: DataView, out: Float64Array, type: ElementType): Float64Array {
-  const { kind, size, littleEndian: le } = type;
-  const n = out.length;
-  if (size === 2) {
-    // Case: 16-bit floats and integers.
-    if (kind === 'f') for (let i = 0; i < n; i++) out[i] = decodeFloat16(view.getUint16(2 * i, le));
-    else if (kind === 'bf') for (let i = 0; i < n; i++) out[i] = decodeBfloat16(view.getUint16(2 * i, le));
-    else if (kind === 'u') for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, le);
-    else for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, le);
-  } else if (size === 4) {
-    // Case: float32 and 32-bit integers.
-    if (kind === 'f') for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, le);
-    else if (kind === 'u') for (let i = 0; i < n; i++) out[i] = view.getUint32(4 * i, le);
-    else for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, le);
-  } else if (kind === 'f') {
-    // Case: float64.
-    for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, le);
-  } else {
-    // Case: 64-bit integers, high * 2^32 + low rounded once (see decodeElements).
-    const lo = le ? 0 : 4;
-    const hi = 4 - lo;
-    for (let i = 0; i < n; i++) {
-      const high = kind === 'u' ? view.getUint32(8 * i + hi, le) : view.getInt32(8 * i + hi, le);
-      out[i] = high * 4294967296 + view.getUint32(8 * i + lo, le);
-    }
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The .npy reader
@@ -189,10 +48,24 @@ function decodeSwapped(view: DataView, out: Float64Array, type: ElementType): Fl
  */
 export function readNpy(bytes: Uint8Array, source: string): Tensor {
   const header = readNpyHeader(bytes, source);
+  checkNpyLength(header, bytes.length, source);
+  return decodeNpy(bytes, header, source);
+}
+
+/**
+ * The elements of a .npy file whose header and length are checked, in row-major order. `out` is the tensor's
+ * array when the caller allocated it already (before inflating the bytes, so that a tensor too large for
+ * memory is refused first).
+ */
+export function decodeNpy(
+  bytes: Uint8Array,
+  header: NpyHeader,
+  source: string,
+  out: Float64Array = allocateTensor(header.shape, source),
+): Tensor {
   const { type, shape, fortranOrder, dataStart } = header;
-  const count = checkNpyLength(header, bytes.length, source);
-  const data = decodeElements(bytes, dataStart, count, type, source);
-  return { data: fortranOrder ? toRowMajor(data, shape) : data, shape };
+  const data = decodeElements(bytes, dataStart, out.length, type, source, out);
+  return { data: fortranOrder ? toRowMajor(data, shape, source) : data, shape };
 }
 
 /** Checks that a file of `length` bytes holds exactly the data its header declares; returns the element count. */
@@ -201,9 +74,7 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
   const { type, descr, shape, dataStart } = header;
 
   // Data: exactly prod(shape) * itemsize bytes, no fewer, no more.
-  let count = 1n;
-  for (const d of shape) count *= BigInt(d);
-  const needed = count * BigInt(type.size);
+  const needed = declaredDataBytes(header);
   const found = BigInt(length - dataStart);
   const spelled = `shape ${pyShape(shape)} of ${show(descr)}`;
   // Case: the file is cut short.
@@ -220,7 +91,14 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
       `${found - needed} unexpected bytes after the data (${spelled} needs ${needed} bytes)`,
     );
   }
-  return Number(count);
+  return Number(needed / BigInt(type.size));
+}
+
+/** The bytes of data a header declares, prod(shape) * itemsize (a bigint: the product may pass 2^53). */
+export function declaredDataBytes(header: NpyHeader): bigint {
+  let count = 1n;
+  for (const d of header.shape) count *= BigInt(d);
+  return count * BigInt(header.type.size);
 }
 
 /**
@@ -228,6 +106,40 @@ export function checkNpyLength(header: NpyHeader, length: number, source: string
  * `bytes` may be the file's first bytes only, when they hold the whole header (the streaming reader).
  */
 export function readNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
+  const { major, headerStart, dataStart } = readNpyPreamble(bytes, source);
+  if (dataStart > bytes.length) {
+    throw new InputError(
+      `${source}: byte ${bytes.length}`,
+      `file ends inside the header, which declares ${dataStart - headerStart} bytes from byte ${headerStart}`,
+    );
+  }
+
+  // Header text: latin-1 in 1.0 / 2.0, UTF-8 in 3.0; at most 10000 characters, like numpy.
+  const headerBytes = bytes.subarray(headerStart, dataStart);
+  const text = major === 3 ? decodeUtf8(headerBytes, source) : decodeLatin1(headerBytes);
+  const chars = major === 3 ? [...text].length : text.length;
+  if (chars > MAX_HEADER_CHARS) throw tooLarge(source, `${chars} characters`);
+  // Byte offset in the file of character index i of the header text.
+  const byteOf =
+    major === 3
+      ? (i: number): number => headerStart + new TextEncoder().encode(text.slice(0, i)).length
+      : (i: number): number => headerStart + i;
+
+  const header = parseHeader(text, source, byteOf);
+  return { ...header, dataStart };
+}
+
+/** The largest header a .npy file may declare: 10000 characters, of up to 4 bytes each in version 3.0 (UTF-8). */
+export const MAX_NPY_HEADER_BYTES = 4 * MAX_HEADER_CHARS;
+
+/**
+ * The fixed preamble of a .npy file: magic, version and header length (the first 10 bytes, 12 from version
+ * 2.0 on). A header longer than numpy reads is refused here, before its bytes are read or inflated.
+ */
+export function readNpyPreamble(
+  bytes: Uint8Array,
+  source: string,
+): { major: number; headerStart: number; dataStart: number } {
   const at = (offset: number): string => `${source}: byte ${offset}`;
 
   // Case: an empty file (a common mistake, worth its own words).
@@ -262,30 +174,11 @@ export function readNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
     major === 1
       ? bytes[8] | (bytes[9] << 8)
       : (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) {
-    throw new InputError(
-      at(bytes.length),
-      `file ends inside the header, which declares ${headerLength} bytes from byte ${headerStart}`,
-    );
-  }
-
-  // Header text: latin-1 in 1.0 / 2.0, UTF-8 in 3.0; at most 10000 characters, like numpy.
-  const headerBytes = bytes.subarray(headerStart, dataStart);
-  if (headerLength > 4 * MAX_HEADER_CHARS || (major !== 3 && headerLength > MAX_HEADER_CHARS)) {
+  // Case: a header numpy would not read (its characters are counted once decoded, in readNpyHeader).
+  if (headerLength > MAX_NPY_HEADER_BYTES || (major !== 3 && headerLength > MAX_HEADER_CHARS)) {
     throw tooLarge(source, `${headerLength} bytes`);
   }
-  const text = major === 3 ? decodeUtf8(headerBytes, source) : decodeLatin1(headerBytes);
-  const chars = major === 3 ? [...text].length : text.length;
-  if (chars > MAX_HEADER_CHARS) throw tooLarge(source, `${chars} characters`);
-  // Byte offset in the file of character index i of the header text.
-  const byteOf =
-    major === 3
-      ? (i: number): number => headerStart + new TextEncoder().encode(text.slice(0, i)).length
-      : (i: number): number => headerStart + i;
-
-  const header = parseHeader(text, source, byteOf);
-  return { ...header, dataStart };
+  return { major, headerStart, dataStart: headerStart + headerLength };
 }
 
 function tooLarge(source: string, size: string): InputError {
@@ -330,7 +223,7 @@ export function hexBytes(bytes: Uint8Array, start: number, n: number): string {
 }
 
 /** A shape the way the header spells it: (), (3,), (2, 3). */
-function pyShape(shape: readonly number[]): string {
+export function pyShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
@@ -338,11 +231,11 @@ function pyShape(shape: readonly number[]): string {
  * Reorders a column-major (Fortran) array to row-major: walks the input in column-major order (first index
  * fastest) while tracking the matching row-major offset.
  */
-function toRowMajor(data: Float64Array, shape: readonly number[]): Float64Array {
+function toRowMajor(data: Float64Array, shape: readonly number[], source: string): Float64Array {
   const ndim = shape.length;
   // Case: 0-d, 1-d and empty arrays are the same in both orders.
   if (ndim < 2 || data.length === 0) return data;
-  const out = new Float64Array(data.length);
+  const out = allocateTensor(shape, source);
   const stride = new Array<number>(ndim);
   let acc = 1;
   for (let k = ndim - 1; k >= 0; k--) {
@@ -628,7 +521,7 @@ function parseDescr(descr: string, source: string): ElementType {
       (kind === 'b' && size === 1));
   if (!known) {
     // Case: long double and other floats NumPy may write on some platforms.
-    if (kind === 'f') return unsupported('only float16, float32 and float64 are read; save as float64');
+    if (kind === 'f') return unsupported('only float16, float32, float64, int8-int64, uint8-uint64 and bool are read; save as float64');
     return unsupported("expected a numpy type string like '<f8', '<i4' or '|b1'");
   }
   // '<' and '>' are explicit; '|' (byte order not applicable) and '=' or nothing mean the host's order.

@@ -10,14 +10,25 @@
  * ZIP64 end records and central-directory extras, all of which are handled. Members must be stored (method 0)
  * or deflated (method 8); each member's CRC-32 and sizes are checked.
  *
+ * Bombs: a member is read in three steps, each bounded by what the one before checked. Opening it reads its
+ * .npy header (inflating only the header's bytes, see ./inflate-head.ts) and refuses it unless its zip size is
+ * one deflate can reach from its compressed size and equals what the header declares; the caller then checks
+ * the declared shapes; loading it allocates the tensor and inflates into one buffer of the declared size, and a
+ * stream that runs past that size is cut off there.
+ *
  * Decided: members whose names do not end in `.npy` are ignored (np.load would hand them back as raw bytes,
  * which are not tensors); encrypted members, multi-disk archives and duplicate member names are refused.
  */
 import { constants } from 'node:buffer';
-import { inflateRawSync } from 'node:zlib';
+import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { hexBytes, printable, readNpy, show } from './npy.js';
+import type { Declared, Member } from './declared.js';
+import { allocateTensor, isAllocationFailure, notEnoughMemory } from './declared.js';
+import { DeflateError, inflateHead } from './inflate-head.js';
+import { isHostFloat64 } from './elements.js';
+import { checkNpyLength, declaredDataBytes, decodeNpy, hexBytes, printable, pyShape, readNpyHeader, readNpyPreamble, show } from './npy.js';
+import type { NpyHeader } from './npy.js';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -25,8 +36,20 @@ const SIG_END = 0x06054b50;
 const SIG_END64 = 0x06064b50;
 const SIG_LOCATOR64 = 0x07064b50;
 
-/** The largest Buffer this Node can allocate. */
-const MAX_LENGTH = constants.MAX_LENGTH;
+/**
+ * The most a deflate stream can inflate to per compressed byte: a copy of 258 bytes takes at least 2 bits
+ * (a 1-bit length code and a 1-bit distance code), and nothing else gives more.
+ */
+export const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * The largest member inflated: one output buffer of size + 1 bytes (the extra byte shows a stream that runs
+ * past its declared size), within both Node's largest Buffer and zlib's 32-bit output count.
+ */
+export const MAX_INFLATED = Math.min(constants.MAX_LENGTH, 2 ** 32 - 1) - 1;
+
+/** Bytes that hold the fixed preamble of any .npy version (magic, version, header length). */
+const NPY_PREAMBLE = 12;
 
 /** Fixed sizes of the records (without their variable-length name, extra and comment fields). */
 const END_SIZE = 22;
@@ -53,14 +76,18 @@ interface Entry {
 }
 
 /**
- * Reads every `name.npy` member of an .npz archive into a Map keyed by `name` (in archive order).
+ * Opens an .npz archive: its central directory is read now; a `name.npy` member's header is read when the
+ * member is opened (for a deflated member, by inflating only the bytes of its header) and checked against
+ * its zip entry; its data is inflated and decoded when the result is loaded. Returns the members keyed by
+ * `name`, in archive order.
  *
- * @throws InputError: `source: byte N: what` for the archive's structure, `source:name.npy: ...` for a member.
+ * @throws InputError: `source: byte N: what` for the archive's structure, `source:name.npy: ...` for a member
+ *   (from `open` and `load`).
  */
-export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> {
+export function openNpz(bytes: Uint8Array, source: string): Map<string, Member> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = readCentralDirectory(bytes, view, source);
-  const tensors = new Map<string, Tensor>();
+  const members = new Map<string, Member>();
   const names = new Set<string>();
   for (const entry of entries) {
     const where = `${source}:${printable(entry.name)}`;
@@ -71,9 +98,15 @@ export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> 
     names.add(entry.name);
     // Case: not an array (a directory, a README, ...) -> ignored.
     if (!entry.name.endsWith('.npy')) continue;
-    const content = memberBytes(bytes, view, entry, where);
-    tensors.set(entry.name.slice(0, -'.npy'.length), readNpy(content, where));
+    members.set(entry.name.slice(0, -'.npy'.length), { open: () => openMember(bytes, view, entry, where) });
   }
+  return members;
+}
+
+/** Reads every `name.npy` member of an .npz archive into a Map keyed by `name` (in archive order). */
+export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const [name, member] of openNpz(bytes, source)) tensors.set(name, member.open().load());
   return tensors;
 }
 
@@ -240,8 +273,30 @@ const CP437_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +
   'αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
-/** A member's uncompressed bytes, with its local header, method, sizes and CRC-32 checked. */
-function memberBytes(bytes: Uint8Array, view: DataView, entry: Entry, where: string): Uint8Array {
+/** One member: its local header checked, its .npy header read, its data decoded on `load`. */
+function openMember(bytes: Uint8Array, view: DataView, entry: Entry, where: string): Declared {
+  const { raw, start } = memberData(bytes, view, entry, where);
+  if (entry.method === 0) {
+    // Case: stored -> the bytes are the .npy file, checked now (no memory beyond the archive's).
+    checkContent(raw, entry, where, start);
+    const header = readNpyHeader(raw, where);
+    checkNpyLength(header, raw.length, where);
+    return { shape: header.shape, load: () => decodeNpy(raw, header, where) };
+  }
+  if (entry.method === 8) {
+    // Case: deflated -> the sizes its zip entry and its .npy header declare are checked before any data is inflated.
+    const header = deflatedHeader(raw, entry, where, start);
+    return { shape: header.shape, load: () => loadDeflated(raw, entry, header, where, start) };
+  }
+  const known = METHODS[entry.method];
+  throw new InputError(
+    where,
+    `unsupported compression method ${entry.method}${known ? ` (${known})` : ''}; only stored and deflated members are read`,
+  );
+}
+
+/** A member's compressed bytes and where they start, with its local header checked. */
+function memberData(bytes: Uint8Array, view: DataView, entry: Entry, where: string): { raw: Uint8Array; start: number } {
   const p = entry.localOffset;
   // Case: encrypted members cannot be read.
   if (entry.flags & 0x1) throw new InputError(where, 'member is encrypted');
@@ -264,30 +319,83 @@ function memberBytes(bytes: Uint8Array, view: DataView, entry: Entry, where: str
   if (localName !== entry.name) {
     throw new InputError(`${where}: byte ${p + LOCAL_SIZE}`, `local header names the member ${show(localName)}`);
   }
-  const raw = bytes.subarray(start, end);
+  return { raw: bytes.subarray(start, end), start };
+}
 
-  let content: Uint8Array;
-  if (entry.method === 0) {
-    // Case: stored.
-    content = raw;
-  } else if (entry.method === 8) {
-    // Case: deflated; the output is capped at the declared size so a corrupt (or hostile) stream cannot balloon.
-    if (entry.size > MAX_LENGTH) {
-      throw new InputError(where, `member of ${entry.size} bytes is too large to hold in memory`);
-    }
-    try {
-      content = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message.replace(/\s+/g, ' ') : String(err);
-      throw new InputError(`${where}: byte ${start}`, `corrupt deflate data (${reason})`);
-    }
-  } else {
-    const known = METHODS[entry.method];
+/**
+ * The .npy header of a deflated member, from its first inflated bytes only, once the sizes are possible: the
+ * zip entry's size must be one deflate can reach from the compressed size, and the one the header declares.
+ */
+function deflatedHeader(raw: Uint8Array, entry: Entry, where: string, start: number): NpyHeader {
+  // Case: more than deflate can give from these bytes (a forged size).
+  if (entry.size > MAX_DEFLATE_RATIO * entry.compressedSize) {
     throw new InputError(
       where,
-      `unsupported compression method ${entry.method}${known ? ` (${known})` : ''}; only stored and deflated members are read`,
+      `its zip entry declares ${entry.size} bytes inflated from ${entry.compressedSize}, more than deflate can give ` +
+        `(at most ${MAX_DEFLATE_RATIO} bytes per compressed byte)`,
     );
   }
+  const head = (n: number): Uint8Array => {
+    try {
+      return inflateHead(raw, n);
+    } catch (err) {
+      if (!(err instanceof DeflateError)) throw err;
+      throw new InputError(`${where}: byte ${start}`, `corrupt deflate data (${err.message})`);
+    }
+  };
+  const { dataStart } = readNpyPreamble(head(NPY_PREAMBLE), where);
+  const header = readNpyHeader(head(dataStart), where);
+  // Case: the zip entry and the .npy header disagree on the member's size.
+  const declared = BigInt(dataStart) + declaredDataBytes(header);
+  if (declared !== BigInt(entry.size)) {
+    throw new InputError(
+      where,
+      `its zip entry declares ${entry.size} bytes, its .npy header ${declared} ` +
+        `(a ${dataStart}-byte header and shape ${pyShape(header.shape)} of ${show(header.descr)})`,
+    );
+  }
+  return header;
+}
+
+/**
+ * A deflated member's tensor. The tensor is allocated before anything is inflated, so that one too large for
+ * memory is refused at once; row-major float64 in the host's order needs no second array: the inflated bytes
+ * are the tensor.
+ */
+function loadDeflated(raw: Uint8Array, entry: Entry, header: NpyHeader, where: string, start: number): Tensor {
+  // Case: more than one output buffer holds; said before anything is allocated.
+  if (entry.size > MAX_INFLATED) throw notEnoughMemory(header.shape, where);
+  const direct = isHostFloat64(header.type) && !header.fortranOrder;
+  const out = direct ? undefined : allocateTensor(header.shape, where);
+  const content = inflateMember(raw, entry, header, where, start);
+  checkContent(content, entry, where, start);
+  const at = content.byteOffset + header.dataStart;
+  if (direct && at % 8 === 0) {
+    return { data: new Float64Array(content.buffer, at, (content.length - header.dataStart) / 8), shape: header.shape };
+  }
+  return decodeNpy(content, header, where, out);
+}
+
+/** A deflated member's bytes, inflated into one buffer of exactly its declared size. */
+function inflateMember(raw: Uint8Array, entry: Entry, header: NpyHeader, where: string, start: number): Uint8Array {
+  try {
+    return inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size), chunkSize: Math.max(64, entry.size + 1) });
+  } catch (err) {
+    if (isAllocationFailure(err)) throw notEnoughMemory(header.shape, where);
+    // Case: the stream runs past what the zip entry and the .npy header declare.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new InputError(
+        `${where}: byte ${start}`,
+        `inflates to more than the ${entry.size} bytes its zip entry and .npy header declare`,
+      );
+    }
+    const reason = err instanceof Error ? err.message.replace(/\s+/g, ' ') : String(err);
+    throw new InputError(`${where}: byte ${start}`, `corrupt deflate data (${reason})`);
+  }
+}
+
+/** Checks a member's uncompressed bytes against the central directory: their size, then their CRC-32. */
+function checkContent(content: Uint8Array, entry: Entry, where: string, start: number): void {
   // Case: the data does not match the central directory.
   if (content.length !== entry.size) {
     throw new InputError(
@@ -302,7 +410,6 @@ function memberBytes(bytes: Uint8Array, view: DataView, entry: Entry, where: str
       `CRC-32 mismatch: the data has ${hex32(crc)}, the central directory says ${hex32(entry.crc)} (the file is corrupt)`,
     );
   }
-  return content;
 }
 
 /** Names of the other compression methods one may meet (APPNOTE 4.4.5). */
@@ -319,25 +426,12 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-/** CRC-32 table for the reflected polynomial 0xEDB88320 (zip, gzip, PNG). */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
 /**
- * CRC-32 of `bytes` (ISO 3309 / ITU-T V.42, as zip uses it), one table lookup per byte.
+ * CRC-32 of `bytes` (ISO 3309 / ITU-T V.42, as zip uses it), by zlib.
  *
  * @example
  * crc32(new TextEncoder().encode('123456789')); // => 0xcbf43926
  */
 export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(bytes) >>> 0;
 }

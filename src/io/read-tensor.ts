@@ -11,6 +11,8 @@ import { parseNumber } from './number.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { isUtf8 } from 'node:buffer';
 import { readProgress } from '../progress.js';
+import type { Declared, Member } from './declared.js';
+import { inMemory } from './declared.js';
 
 export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
 export type TensorFormat = (typeof TENSOR_FORMATS)[number];
@@ -129,10 +131,13 @@ async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> 
   return parseCsv(decodeText(src), src.name, csv);
 }
 
-/** Reads the named tensors of a multi-tensor file (npz, safetensors). */
-async function readArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Tensor>> {
-  if (format === 'npz') return (await import('./npz.js')).readNpz(src.bytes, src.name);
-  return (await import('./safetensors.js')).readSafetensors(src.bytes, src.name);
+/**
+ * Opens a multi-tensor file (npz, safetensors): a member's shape is read from its header when it is opened,
+ * and its data when it is loaded, so that shapes are checked before anything is inflated or decoded.
+ */
+export async function openArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Member>> {
+  if (format === 'npz') return (await import('./npz.js')).openNpz(src.bytes, src.name);
+  return (await import('./safetensors.js')).openSafetensors(src.bytes, src.name);
 }
 
 /** Member names for a message: escaped, the first 20 of them. */
@@ -142,30 +147,31 @@ function listNames(names: readonly string[]): string {
 }
 
 /** Picks one tensor of an archive: the member asked for, else the one named like the role, else the only one. */
-function pickMember(tensors: Map<string, Tensor>, src: SourceBytes, member: string | undefined, role: string): Tensor {
-  const names = [...tensors.keys()];
+function pickMember(members: Map<string, Member>, src: SourceBytes, member: string | undefined, role: string): Member {
+  const names = [...members.keys()];
   const list = names.length > 0 ? listNames(names) : 'none';
   if (member !== undefined) {
-    const t = tensors.get(member);
+    const t = members.get(member);
     if (t === undefined) throw new InputError(src.name, `no tensor named ${quote(member)} (it has: ${list})`);
     return t;
   }
-  const byRole = tensors.get(role);
+  const byRole = members.get(role);
   if (byRole !== undefined) return byRole;
-  if (tensors.size === 1) return tensors.values().next().value as Tensor;
-  throw new InputError(src.name, `holds ${tensors.size} tensors (${list}): pick one as ${src.name}:NAME`);
+  if (members.size === 1) return members.values().next().value as Member;
+  throw new InputError(src.name, `holds ${members.size} tensors (${list}): pick one as ${src.name}:NAME`);
 }
 
 /**
- * Reads one tensor from a source in any supported format. `role` (logits, targets, weight, pos_weight)
- * picks the member of an .npz or .safetensors file when none is named.
+ * Opens one tensor from a source in any supported format: an .npz or .safetensors member is read when it is
+ * loaded; the other formats are read now. `role` (logits, targets, weight, pos_weight) picks the member of an
+ * archive when none is named.
  */
-export async function readTensor(
+export async function openTensor(
   src: SourceBytes,
   options: ReadOptions = {},
   member?: string,
   role = '',
-): Promise<Tensor> {
+): Promise<Declared> {
   const format = detectFormat(src, options.inputFormat);
   switch (format) {
     case 'json': {
@@ -173,21 +179,26 @@ export async function readTensor(
       if (doc.kind !== 'tensor') {
         throw new InputError(src.name, 'expected a tensor (a number or nested arrays), found an object; pass a bundle as the first argument instead');
       }
-      return doc.tensor;
+      return inMemory(doc.tensor);
     }
     case 'csv':
-      return readCsv(src, options.csv);
+      return inMemory(await readCsv(src, options.csv));
     case 'npy':
-      return (await import('./npy.js')).readNpy(src.bytes, src.name);
+      return inMemory((await import('./npy.js')).readNpy(src.bytes, src.name));
     case 'npz':
     case 'safetensors':
-      return pickMember(await readArchive(src, format), src, member, role);
+      return pickMember(await openArchive(src, format), src, member, role).open();
   }
 }
 
-/** Reads a bundle's tensors from an .npz or .safetensors file, keyed by member name. */
-export async function readArchiveBundle(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Tensor>> {
-  return readArchive(src, format);
+/** Reads one tensor from a source in any supported format (openTensor, then its data). */
+export async function readTensor(
+  src: SourceBytes,
+  options: ReadOptions = {},
+  member?: string,
+  role = '',
+): Promise<Tensor> {
+  return (await openTensor(src, options, member, role)).load();
 }
 
 /** A comma-separated list of numbers given on the command line -> a 1-D tensor, or undefined when it is not one. */

@@ -3,7 +3,7 @@
  *
  * Format: https://github.com/huggingface/safetensors#format (checks as in its reference Rust crate):
  *
- *   bytes 0-7   N, the header length, uint64 little-endian (at most 100 000 000)
+ *   bytes 0-7   N, the header length, uint64 little-endian (at most 100 000 000; bce reads up to 16 MiB)
  *   bytes 8..   N bytes of UTF-8 JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
  *               ..., "__metadata__": {"key": "value"}} (optional metadata, string to string), space-padded
  *   then        the data buffer; offsets are relative to its start; elements are little-endian, row-major
@@ -13,11 +13,23 @@
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { decodeElements, printable, show } from './npy.js';
-import type { ElementType } from './npy.js';
+import { printable, show } from './npy.js';
+import { decodeElements } from './elements.js';
+import type { ElementType } from './elements.js';
+import type { Declared, Member } from './declared.js';
+import { allocateTensor, opened } from './declared.js';
 
 /** The reference implementation's limit on N. */
 const MAX_HEADER_SIZE = 100_000_000;
+
+/**
+ * bce's own limit on N, below the format's: parsing costs about 0.1 s and 20 MB of memory per MiB of a header
+ * of many small tensors (16 MiB holds about 280,000 of them; real models need well under 1 MiB).
+ */
+export const MAX_HEADER_READ = 16 * 2 ** 20;
+
+/** The most dimensions a tensor has (as in the JSON reader). */
+const MAX_DIMS = 64;
 
 /** The dtypes read, all little-endian. */
 const DTYPES: Record<string, ElementType> = {
@@ -53,6 +65,49 @@ interface Info {
  * @throws InputError: `source: byte N: what` for the framing, `source: tensor 'name': what` for one tensor.
  */
 export function readSafetensors(bytes: Uint8Array, source: string): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const [name, member] of openSafetensors(bytes, source)) tensors.set(name, member.open().load());
+  return tensors;
+}
+
+/**
+ * Opens a safetensors file: its header and the layout of every tensor are checked now (one JSON header
+ * declares them all), and a tensor's data is decoded only when it is loaded. Returns the tensors keyed by
+ * name, in header order.
+ */
+export function openSafetensors(bytes: Uint8Array, source: string): Map<string, Member> {
+  const { header, bufferStart } = readHeader(bytes, source);
+  const bufferLength = bytes.length - bufferStart;
+
+  // Entries: each tensor's dtype, shape and offsets; __metadata__ is checked and skipped.
+  const infos: Info[] = [];
+  for (const name of Object.keys(header)) {
+    const entry = header[name];
+    if (name === '__metadata__') {
+      if (!isObject(entry) || !Object.values(entry).every((v) => typeof v === 'string')) {
+        throw new InputError(source, "'__metadata__' must be a JSON object of strings");
+      }
+      continue;
+    }
+    infos.push(parseInfo(name, entry, source, bufferLength));
+  }
+  checkLayout(infos, source, bufferStart, bufferLength);
+
+  const tensors = new Map<string, Member>();
+  for (const info of infos) {
+    const load = (): Tensor => {
+      const where = tensorWhere(source, info.name);
+      const out = allocateTensor(info.shape, where);
+      return { data: decodeElements(bytes, bufferStart + info.begin, out.length, info.type, where, out), shape: info.shape };
+    };
+    const declared: Declared = { shape: info.shape, load };
+    tensors.set(info.name, opened(declared));
+  }
+  return tensors;
+}
+
+/** The header length and the JSON header: checked, decoded and parsed; and where the data buffer starts. */
+function readHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; bufferStart: number } {
   // Header length: 8 bytes, little-endian.
   if (bytes.length < 8) {
     throw new InputError(
@@ -69,6 +124,13 @@ export function readSafetensors(bytes: Uint8Array, source: string): Map<string, 
       `header length ${view.getBigUint64(0, true)} is over the format's limit of ${MAX_HEADER_SIZE} bytes (not a safetensors file?)`,
     );
   }
+  // Case: a header bce does not parse (its cost grows with its size), refused before it is decoded.
+  if (n > MAX_HEADER_READ) {
+    throw new InputError(
+      `${source}: byte 0`,
+      `header length ${n} is over bce's limit of ${MAX_HEADER_READ} bytes (16 MiB) for a safetensors header`,
+    );
+  }
   if (8 + n > bytes.length) {
     throw new InputError(
       `${source}: byte 0`,
@@ -76,7 +138,6 @@ export function readSafetensors(bytes: Uint8Array, source: string): Map<string, 
     );
   }
   const bufferStart = 8 + n;
-  const bufferLength = bytes.length - bufferStart;
 
   // Header: UTF-8 JSON whose first character is '{'.
   let text: string;
@@ -108,20 +169,11 @@ export function readSafetensors(bytes: Uint8Array, source: string): Map<string, 
   if (!isObject(header)) {
     throw new InputError(`${source}: byte 8`, 'header must be a JSON object of tensors');
   }
+  return { header, bufferStart };
+}
 
-  // Entries: each tensor's dtype, shape and offsets; __metadata__ is checked and skipped.
-  const infos: Info[] = [];
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      if (!isObject(entry) || !Object.values(entry).every((v) => typeof v === 'string')) {
-        throw new InputError(source, "'__metadata__' must be a JSON object of strings");
-      }
-      continue;
-    }
-    infos.push(parseInfo(name, entry, tensorWhere(source, name), bufferLength));
-  }
-
-  // Layout: sorted by offsets, the tensors must tile the buffer with no gap or overlap.
+/** Sorted by offsets, the tensors must tile the data buffer with no gap or overlap. */
+function checkLayout(infos: readonly Info[], source: string, bufferStart: number, bufferLength: number): void {
   const sorted = [...infos].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let next = 0;
   for (const info of sorted) {
@@ -140,14 +192,6 @@ export function readSafetensors(bytes: Uint8Array, source: string): Map<string, 
       `${bufferLength - next} bytes at the end of the data buffer belong to no tensor`,
     );
   }
-
-  const tensors = new Map<string, Tensor>();
-  for (const info of infos) {
-    const count = (info.end - info.begin) / info.type.size;
-    const data = decodeElements(bytes, bufferStart + info.begin, count, info.type, tensorWhere(source, info.name));
-    tensors.set(info.name, { data, shape: info.shape });
-  }
-  return tensors;
 }
 
 /** The place named in a tensor's errors: `model.safetensors: tensor 'logits'`. */
@@ -160,29 +204,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Checks one header entry against the format and the buffer's length. */
-function parseInfo(name: string, entry: unknown, where: string, bufferLength: number): Info {
+function parseInfo(name: string, entry: unknown, source: string, bufferLength: number): Info {
+  // Named only when an error needs it: building it for each of many entries would cost more than checking them.
+  const fail: (what: string) => never = (what) => {
+    throw new InputError(tensorWhere(source, name), what);
+  };
   if (!isObject(entry)) {
-    throw new InputError(where, 'must be a JSON object with dtype, shape and data_offsets');
+    fail('must be a JSON object with dtype, shape and data_offsets');
   }
   // dtype: one of the names above; the others are named in the refusal.
   const dtype = entry.dtype;
   if (typeof dtype !== 'string') {
-    throw new InputError(where, `'dtype' must be a string like "F32", ${found(dtype)}`);
+    fail(`'dtype' must be a string like "F32", ${found(dtype)}`);
   }
   const type = Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
   if (type === undefined) {
     let why = 'expected one of F16, BF16, F32, F64, I8-I64, U8-U64, BOOL';
     if (/^F8/.test(dtype)) why = 'float8 is not read; save as F32';
     if (/^C\d/.test(dtype)) why = 'complex numbers are not losses';
-    throw new InputError(where, `unsupported dtype ${show(dtype)} (${why})`);
+    fail(`unsupported dtype ${show(dtype)} (${why})`);
   }
   // shape: an array of non-negative integers; [] is a scalar.
   const shape = entry.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new InputError(
-      where,
-      `'shape' must be an array of non-negative integers, ${found(shape)}`,
-    );
+    fail(`'shape' must be an array of non-negative integers, ${found(shape)}`);
+  }
+  // Case: more dimensions than a tensor has (this also bounds the size computed below).
+  if (shape.length > MAX_DIMS) {
+    fail(`'shape' has ${shape.length} dimensions; a tensor has at most ${MAX_DIMS}`);
   }
   // data_offsets: [begin, end] within the buffer, holding exactly shape * itemsize bytes.
   const offsets = entry.data_offsets;
@@ -192,25 +241,16 @@ function parseInfo(name: string, entry: unknown, where: string, bufferLength: nu
     !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) ||
     offsets[0] > offsets[1]
   ) {
-    throw new InputError(
-      where,
-      `'data_offsets' must be [begin, end] with 0 <= begin <= end, ${found(offsets)}`,
-    );
+    fail(`'data_offsets' must be [begin, end] with 0 <= begin <= end, ${found(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end > bufferLength) {
-    throw new InputError(
-      where,
-      `data_offsets [${begin}, ${end}] run past the end of the ${bufferLength}-byte data buffer`,
-    );
+    fail(`data_offsets [${begin}, ${end}] run past the end of the ${bufferLength}-byte data buffer`);
   }
   let needed = BigInt(type.size);
   for (const d of shape as number[]) needed *= BigInt(d);
   if (needed !== BigInt(end - begin)) {
-    throw new InputError(
-      where,
-      `shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
-    );
+    fail(`shape [${shape.join(', ')}] of ${dtype} needs ${needed} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
   }
   return { name, dtype, type, shape: [...(shape as number[])], begin, end };
 }
