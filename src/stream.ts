@@ -20,14 +20,14 @@ import type { ComputeOptions } from './options.js';
 import { resolveReduction } from './options.js';
 import { ChunkSums, chunkPartial, SUM_CHUNK } from './kernel.js';
 import type { BceResult } from './kernel.js';
-import { broadcastTo, numel, sameShape } from './tensor.js';
+import { alignForBroadcast, broadcastTo, numel, sameShape } from './tensor.js';
 import type { Operand, Tensor } from './tensor.js';
 import { formatOfName, sniffFormat } from './io/read-tensor.js';
 import type { TensorFormat } from './io/read-tensor.js';
 import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './io/csv-stream.js';
 import type { ElementSource } from './io/csv-stream.js';
 import { CsvFallback } from './io/csv-fast.js';
-import { checkShapes, readTensorFlag } from './inputs.js';
+import { checkShapes, openTensorFlag } from './inputs.js';
 import type { Operand as Flag, Problem } from './inputs.js';
 import { SourceReader } from './io/source.js';
 import { Progress } from './progress.js';
@@ -89,6 +89,30 @@ async function openInput(path: string, override: TensorFormat | undefined): Prom
     if (format === 'csv' && head.includes(0)) format = 'safetensors';
   }
   return { fh, size: st.size, format };
+}
+
+/**
+ * A weight or pos_weight flag, opened, and read only when its declared shape broadcasts to the logits' shape
+ * as far as it is known: one that does not (an .npz member of any declared size) is left unread, as an empty
+ * tensor of its shape, for the shape checks at the end to word.
+ */
+async function readOperand(
+  reader: SourceReader,
+  flag: string | undefined,
+  name: string,
+  role: 'weight' | 'pos_weight',
+  known: number[],
+  read: ComputeOptions['read'],
+): Promise<Flag | undefined> {
+  if (flag === undefined) return undefined;
+  const { tensor, where } = await openTensorFlag(reader, flag, name, true, read, role);
+  try {
+    alignForBroadcast(tensor.shape, planShape(known, tensor.shape), role, where);
+  } catch (e) {
+    if (e instanceof InputError) return { tensor: { data: new Float64Array(0), shape: [...tensor.shape] }, where };
+    throw e;
+  }
+  return { tensor: tensor.load(), where };
 }
 
 /**
@@ -163,15 +187,14 @@ async function stream(
     }
   }
   const [logits, targets] = sources;
+  const known = logits.knownShape();
   // weight and pos_weight are read whole, as the in-memory path reads them
   const reader = new SourceReader(io);
-  const weight = o.weight !== undefined ? await readTensorFlag(reader, o.weight, '--weight', true, o.read, 'weight') : undefined;
-  const posWeight =
-    o.posWeight !== undefined ? await readTensorFlag(reader, o.posWeight, '--pos-weight', true, o.read, 'pos_weight') : undefined;
+  const weight = await readOperand(reader, o.weight, '--weight', 'weight', known, o.read);
+  const posWeight = await readOperand(reader, o.posWeight, '--pos-weight', 'pos_weight', known, o.read);
 
   // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
   // shape checks at the end, which word it.
-  const known = logits.knownShape();
   const plan = (f: Flag | undefined, name: string): Operand | undefined | null => {
     if (f === undefined) return undefined;
     try {

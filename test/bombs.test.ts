@@ -143,6 +143,16 @@ describe('shapes are checked on the declared headers, before any member is infla
     );
   });
 
+  it('a weight member against streamed CSV files: the shape error at the end of the stream, the weight never inflated', async () => {
+    const path = npz('weight-bomb-alone.npz', [zeroBomb('weight.npy', BIG_HEADER, 128 + 8 * N)]);
+    const before = process.memoryUsage().arrayBuffers;
+    // CSV logits and targets with the default mean: the streaming path
+    expect(await refusal(['-l', 'fixtures/examples/logits.csv', '-t', 'fixtures/examples/targets.csv', '-w', path])).toMatch(
+      new RegExp(`^bce: <tmp>/weight-bomb-alone\\.npz: weight of shape \\[${N}\\] does not broadcast to the logits' shape \\[2, 3\\]`),
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+  });
+
   it('only the members used are inflated: a corrupt member that bce ignores does not stop it', async () => {
     const grad = corruptTargets([2, 3]);
     const path = npz('unused.npz', [stored('logits.npy', SIX), stored('targets.npy', TARGETS), { ...grad, name: 'grad.npy' }]);
