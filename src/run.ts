@@ -11,6 +11,11 @@ export function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
+/** The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated: the machine's limit, not a bug. */
+export function isOutOfMemory(e: unknown): boolean {
+  return e instanceof RangeError && /^(Array buffer allocation failed|Invalid (typed array|array buffer) length)/.test(e.message);
+}
+
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   io = withSafeWarn(io); // a raw control character in any diagnostic is escaped
   try {
@@ -45,6 +50,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) && err.syscall) {
       // an operating-system failure (disk full, permission on the output...): say it in one line
       io.warn(`bce: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^[A-Z]+: /, '')}`);
+      return ExitCode.input;
+    }
+    if (isOutOfMemory(e)) {
+      io.warn(
+        'bce: not enough memory for this computation (a mean or sum without gradients of CSV, NPY or JSON files streams; BCE_THREADS=1 needs less)',
+      );
       return ExitCode.input;
     }
     io.warn(`bce: internal error (a bug in bce; please report it)\n${(e as Error)?.stack ?? String(e)}`);

@@ -26,6 +26,7 @@ import {
 import type { Member } from './helpers/npz-build.js';
 import { allocateTensor, formatBytes, notEnoughMemory } from '../src/io/declared.js';
 import { InputError } from '../src/errors.js';
+import { isOutOfMemory } from '../src/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-bombs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -254,6 +255,28 @@ describe('not enough memory', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.replace(dir, '<tmp>')).toBe(`bce: <tmp>/bytes.npy: not enough memory for a [${N}] tensor (2 GiB)\n`);
     expect(r.code).toBe(2);
+  });
+
+  it.skipIf(!prlimit)('memory that runs out in the computation, past the readers: one line, exit 2, not an internal error', () => {
+    // 40M one-byte elements read fine (320 MB each as float64); losses, gradients and the threads' shared
+    // copies do not fit under the ceiling
+    const path = join(dir, 'ones.npy');
+    writeFileSync(path, Buffer.concat([npyHeader('|u1', [40_000_000]), Buffer.alloc(40_000_000, 1)]));
+    const r = bceUnder(2 * 2 ** 30, ['-l', path, '-t', path, '-r', 'none', '--grad', '-f', 'json', '-o', join(dir, 'out.json')]);
+    rmSync(path);
+    expect(r.signal).toBeNull();
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^bce: not enough memory for this computation \([^\n]*\)\n$/);
+    expect(r.code).toBe(2);
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+  });
+
+  it('only an allocation failure counts as running out of memory', () => {
+    expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Invalid typed array length: 4294967296'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Maximum call stack size exceeded'))).toBe(false);
+    expect(isOutOfMemory(new RangeError('Invalid array length'))).toBe(false);
+    expect(isOutOfMemory(new Error('Array buffer allocation failed'))).toBe(false);
   });
 
   it.skipIf(!prlimit)('a member that inflates past its declaration, under a 1.5 GiB ceiling', () => {
