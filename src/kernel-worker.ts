@@ -5,8 +5,8 @@
  * with `new Worker(source, { eval: true })`, so the CLI stays one file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PARTIAL, runBcePlan, SUM_CHUNK } from './kernel.js';
-import type { BcePlan } from './kernel.js';
+import { PARTIAL, runBcePlan, SUM_CHUNK } from './core/kernel.js';
+import type { BcePlan } from './core/kernel.js';
 import { claimChunk, CTRL_NEXT, CTRL_READY } from './parallel.js';
 
 const { plan, ctrl, firstChunk } = workerData as { plan: BcePlan; ctrl: Int32Array; firstChunk: number };

@@ -12,9 +12,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
-import type { BceOptions, BcePlan, BceResult } from './kernel.js';
-import type { Operand, Tensor } from './tensor.js';
+import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './core/kernel.js';
+import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
+import type { Operand, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */

@@ -2,10 +2,10 @@
  * One run of bce from argv to an exit code, against an Io (main.ts passes the real process; tests pass
  * a fake). The one place that maps every error class to its exit code and its line on stderr.
  */
-import { parseArgv } from './cli.js';
+import { parseArgv } from './cli/program.js';
 import { BceError, ExitCode, withSafeWarn } from './errors.js';
 import type { Io } from './io/source.js';
-import { runCompute } from './commands/compute.js';
+import { runCompute } from './cli/compute.js';
 
 export function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -27,15 +27,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     if (inv.kind === 'verify') {
       // loaded only when used, like the table writer: bce's own start-up does not pay for it
-      const { runVerify } = await import('./commands/verify.js');
+      const { runVerify } = await import('./cli/verify.js');
       return await runVerify(inv.options, io);
     }
     if (inv.kind === 'explain') {
-      const { runExplain } = await import('./commands/explain.js');
+      const { runExplain } = await import('./cli/explain.js');
       return await runExplain(inv.options, io);
     }
     if (inv.kind === 'completion') {
-      const { completionScript } = await import('./completion.js');
+      const { completionScript } = await import('./cli/completion.js');
       await io.writeStdout([completionScript(inv.shell, inv.spec)]);
       return ExitCode.ok;
     }

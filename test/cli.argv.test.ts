@@ -1,7 +1,7 @@
 /** argv -> options, in-process: what commander and zod make of a command line, without spawning. */
 import { describe, expect, it } from 'vitest';
-import { parseArgv } from '../src/cli.js';
-import { COMMAND_NAMES, suggestCommand } from '../src/suggest.js';
+import { parseArgv } from '../src/cli/program.js';
+import { COMMAND_NAMES, suggestCommand } from '../src/cli/suggest.js';
 
 const opts = (...argv: string[]) => {
   const inv = parseArgv(argv);

@@ -1,6 +1,6 @@
 /** The CSV dialect flags and the engine choice, from argv to what the readers receive. */
 import { describe, expect, it } from 'vitest';
-import { parseArgv } from '../src/cli.js';
+import { parseArgv } from '../src/cli/program.js';
 
 const parsed = (...argv: string[]) => parseArgv(argv);
 const read = (...argv: string[]) => {

@@ -3,8 +3,8 @@
  * new flags' argv -> options. Wording is pinned by inline snapshot.
  */
 import { describe, expect, it } from 'vitest';
-import { operandShapeHint, targetShapeHint } from '../src/hints.js';
-import { parseArgv } from '../src/cli.js';
+import { operandShapeHint, targetShapeHint } from '../src/core/hints.js';
+import { parseArgv } from '../src/cli/program.js';
 import { runBce } from './helpers/run.js';
 
 describe('shape hints', () => {

@@ -4,7 +4,7 @@
  * Also records how far PyTorch float64 is from the same reference, to show where bce does better.
  */
 import { describe, expect, it } from 'vitest';
-import { bceElement, bceGradLogit, bceGradTarget } from '../src/kernel.js';
+import { bceElement, bceGradLogit, bceGradTarget } from '../src/core/kernel.js';
 import { flat, readJson, ulpDiff } from './helpers/numbers.js';
 
 interface Extreme {
@@ -65,7 +65,7 @@ describe(`accuracy over ${x.length} extreme elements`, () => {
 
 describe('the fast element loops keep the same accuracy over the extreme grid', () => {
   it('bceWithLogits (none, grad, grad_targets) equals the scalar functions bit for bit', async () => {
-    const { bceWithLogits } = await import('../src/kernel.js');
+    const { bceWithLogits } = await import('../src/core/kernel.js');
     const shape = [x.length];
     const r = bceWithLogits({ data: x, shape }, { data: y, shape }, {
       reduction: 'none',

@@ -14,10 +14,10 @@ import {
   planBce,
   runBcePlan,
   SUM_CHUNK,
-} from '../src/kernel.js';
-import type { ElementOutputs, Reduction } from '../src/kernel.js';
-import { broadcastTo } from '../src/tensor.js';
-import type { Tensor } from '../src/tensor.js';
+} from '../src/core/kernel.js';
+import type { ElementOutputs, Reduction } from '../src/core/kernel.js';
+import { broadcastTo } from '../src/core/tensor.js';
+import type { Tensor } from '../src/core/tensor.js';
 import { flat, readJson, ulpDiff } from './helpers/numbers.js';
 
 /** Same bits (NaN equals NaN; +0 and -0 differ). */

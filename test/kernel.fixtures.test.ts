@@ -3,10 +3,10 @@
  * fixtures/torch/generate.py. Tolerances are in ulp of the reference, with the reason next to each.
  */
 import { describe, expect, it } from 'vitest';
-import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/kernel.js';
-import type { Reduction } from '../src/kernel.js';
-import { resolveReduction } from '../src/options.js';
-import type { Tensor } from '../src/tensor.js';
+import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/core/kernel.js';
+import type { Reduction } from '../src/core/kernel.js';
+import { resolveReduction } from '../src/cli/options.js';
+import type { Tensor } from '../src/core/tensor.js';
 import { flat, num, readJson, ulpDiff } from './helpers/numbers.js';
 
 interface Quantities {

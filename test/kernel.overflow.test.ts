@@ -9,10 +9,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { parseArgv } from '../src/cli.js';
+import { parseArgv } from '../src/cli/program.js';
 import type { Io } from '../src/io/source.js';
-import { computeStreamed } from '../src/stream.js';
-import { bceElement, bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
+import { computeStreamed } from '../src/io/stream.js';
+import { bceElement, bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 import { bceWithLogitsParallel } from '../src/parallel.js';
 
 const T = (data: Float64Array, shape: number[]) => ({ data, shape });

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildSync } from 'esbuild';
-import { bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
-import type { BceOptions, BceResult } from '../src/kernel.js';
+import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
+import type { BceOptions, BceResult } from '../src/core/kernel.js';
 import { bceWithLogitsParallel, threadsFor, threadsFromEnv } from '../src/parallel.js';
 import { runBce } from './helpers/run.js';
-import type { Tensor } from '../src/tensor.js';
+import type { Tensor } from '../src/core/tensor.js';
 
 // the worker as the build bundles it (the tests run from src/, where no bundled source exists)
 const workerSource = buildSync({

@@ -7,10 +7,10 @@
  * Every bound below is the README's accuracy table; ulp are counted against the reference rounded once.
  */
 import { describe, expect, it } from 'vitest';
-import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/kernel.js';
+import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/core/kernel.js';
 import { bceWithLogitsParallel } from '../src/parallel.js';
-import { checkOperandShape } from '../src/hints.js';
-import { sgdUpdate } from '../src/step.js';
+import { checkOperandShape } from '../src/core/hints.js';
+import { sgdUpdate } from '../src/core/step.js';
 import { EPS, flat, num, readJson, ulpDiff } from './helpers/numbers.js';
 
 interface Group {

@@ -1,8 +1,8 @@
 /** Properties of the kernel that hold for any input (fast-check). */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/kernel.js';
-import type { Tensor } from '../src/tensor.js';
+import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/core/kernel.js';
+import type { Tensor } from '../src/core/tensor.js';
 import { ulpDiff } from './helpers/numbers.js';
 
 const logit = fc.double({ min: -1e6, max: 1e6, noNaN: true });

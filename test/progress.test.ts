@@ -1,6 +1,6 @@
 /** The progress bar: only on a terminal, only after ~2 s, never with --quiet, cleared at the end. */
 import { describe, expect, it } from 'vitest';
-import { enableReadProgress, Progress, progressLine, readProgress } from '../src/progress.js';
+import { enableReadProgress, Progress, progressLine, readProgress } from '../src/format/progress.js';
 import type { Io } from '../src/io/source.js';
 
 function fakeIo(tty: boolean): { io: Io; out: string[] } {

@@ -1,5 +1,5 @@
 /**
- * Streaming (src/stream.ts): the same loss as the in-memory path, bit for bit, on CSV and NPY files of
+ * Streaming (src/io/stream.ts): the same loss as the in-memory path, bit for bit, on CSV and NPY files of
  * several chunks with every kind of weight and pos_weight broadcast; the same error messages; and the
  * choice of when to stream.
  */
@@ -9,13 +9,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesOnlyIo } from './helpers/run.js';
-import { parseArgv } from '../src/cli.js';
-import type { ComputeOptions } from '../src/options.js';
+import { parseArgv } from '../src/cli/program.js';
+import type { ComputeOptions } from '../src/cli/options.js';
 import type { Io } from '../src/io/source.js';
-import { computeStreamed } from '../src/stream.js';
-import { streamable } from '../src/stream-check.js';
-import { loadProblem, BUNDLE_KEYS } from '../src/inputs.js';
-import { bceWithLogits, SUM_CHUNK } from '../src/kernel.js';
+import { computeStreamed } from '../src/io/stream.js';
+import { streamable } from '../src/cli/stream-check.js';
+import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
+import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 import { InputError } from '../src/errors.js';
 
 const STREAM_RUNS = Number(process.env.BCE_STREAM_RUNS ?? 25);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgv } from '../src/cli.js';
+import { parseArgv } from '../src/cli/program.js';
 import { pyRepr } from '../src/format/verify-report.js';
 
 const root = new URL('..', import.meta.url).pathname;

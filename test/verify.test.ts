@@ -15,9 +15,9 @@ import {
   pyRepr,
   pyTuple,
 } from '../src/format/verify-report.js';
-import type { Tensor } from '../src/tensor.js';
-import { tensor } from '../src/tensor.js';
-import type { Comparison, Dtype } from '../src/verify.js';
+import type { Tensor } from '../src/core/tensor.js';
+import { tensor } from '../src/core/tensor.js';
+import type { Comparison, Dtype } from '../src/core/verify.js';
 import {
   DEFAULT_TOLERANCES,
   allPass,
@@ -28,7 +28,7 @@ import {
   toBFloat16,
   toFloat16,
   unravelIndex,
-} from '../src/verify.js';
+} from '../src/core/verify.js';
 
 // ------------------------------------------------------------------------------------------------
 // Fixture loading

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bceWithLogits } from '../src/kernel.js';
-import { tensor } from '../src/tensor.js';
-import { defaultBinCount, histogram, perClassStats } from '../src/stats.js';
-import { sgdStep, smoothTargets } from '../src/step.js';
+import { bceWithLogits } from '../src/core/kernel.js';
+import { tensor } from '../src/core/tensor.js';
+import { defaultBinCount, histogram, perClassStats } from '../src/core/stats.js';
+import { sgdStep, smoothTargets } from '../src/core/step.js';
 import { runBce } from './helpers/run.js';
 import { seedReference } from './helpers/numbers.js';
 

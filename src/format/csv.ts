@@ -9,7 +9,7 @@
  * Numbers are exact (shortest round-trip) unless --precision is given; nan, inf and -inf spell the
  * special values, as pandas reads them.
  */
-import type { BceResult } from '../kernel.js';
+import type { BceResult } from '../core/kernel.js';
 import { csvNumber } from './number.js';
 
 const CHUNK = 1 << 16;

@@ -4,8 +4,8 @@
  * reductions; what each parameter does, the legacy size_average / reduce flags included.
  */
 import type { ChalkInstance } from 'chalk';
-import type { Explanation, ExplainedElement } from '../explain.js';
-import { shapeString } from '../tensor.js';
+import type { Explanation, ExplainedElement } from '../core/explain.js';
+import { shapeString } from '../core/tensor.js';
 import { humanNumber } from './number.js';
 import type { Paint } from './paint.js';
 import { makePaint } from './paint.js';

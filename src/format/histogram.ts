@@ -2,7 +2,7 @@
  * The --hist view: a unicode bar chart of the element losses, one line per bin, bars scaled to the
  * fullest bin, with the count and its percentage; NaN, infinities and (log scale) values <= 0 apart.
  */
-import type { Histogram } from '../stats.js';
+import type { Histogram } from '../core/stats.js';
 import { humanNumber } from './number.js';
 import type { Paint } from './paint.js';
 import { PLAIN, padEndVisible, unicodeBar } from './paint.js';

@@ -2,9 +2,9 @@
  * JSON writer: one document, numbers in shortest round-trip form, non-finite values as strings.
  * {"reduction": "mean", "shape": [2, 3], "loss": 0.51..., "grad": [[...]], "grad_targets": [[...]]}
  */
-import type { BceResult } from '../kernel.js';
-import type { Histogram, PerClass, ValueRange } from '../stats.js';
-import type { StepResult } from '../step.js';
+import type { BceResult } from '../core/kernel.js';
+import type { Histogram, PerClass, ValueRange } from '../core/stats.js';
+import type { StepResult } from '../core/step.js';
 import { jsonNumber } from './number.js';
 
 const CHUNK = 1 << 16;

@@ -3,7 +3,7 @@
  * pos_weight PyTorch's docs would suggest, the pos_weight and weight in effect, and a bar of its share
  * of the total loss; the class that contributes most is marked.
  */
-import type { PerClass, ValueRange } from '../stats.js';
+import type { PerClass, ValueRange } from '../core/stats.js';
 import { humanNumber } from './number.js';
 import type { Paint } from './paint.js';
 import { PLAIN, padEndVisible, padStartVisible, unicodeBar } from './paint.js';

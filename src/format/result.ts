@@ -1,5 +1,5 @@
 /** The result the writers format: the kernel's result plus what the run should record. */
-import type { BceResult } from '../kernel.js';
+import type { BceResult } from '../core/kernel.js';
 
 export interface FormatOptions {
   /** significant digits for table and CSV; undefined = the writer's default */

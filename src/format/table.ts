@@ -5,10 +5,10 @@
  * gradients by sign.
  */
 import type { ChalkInstance } from 'chalk';
-import type { BceResult } from '../kernel.js';
-import type { Histogram, PerClass } from '../stats.js';
-import type { StepResult } from '../step.js';
-import { shapeString } from '../tensor.js';
+import type { BceResult } from '../core/kernel.js';
+import type { Histogram, PerClass } from '../core/stats.js';
+import type { StepResult } from '../core/step.js';
+import { shapeString } from '../core/tensor.js';
 import { humanNumber } from './number.js';
 import { resultTensors } from './result.js';
 import { renderGrid } from './grid.js';

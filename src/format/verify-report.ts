@@ -13,9 +13,9 @@
  * One addition to PyTorch 1.13's wording: a scalar mismatch also says "Expected 0.5 but got 0.6.", the line
  * PyTorch 2.x prints there (with `expected` = bce's value, `got` = the dumped value).
  */
-import type { Comparison, Difference, Dtype } from '../verify.js';
-import { isEqualityCheck } from '../verify.js';
-import { shapeString, torchSize } from '../tensor.js';
+import type { Comparison, Difference, Dtype } from '../core/verify.js';
+import { isEqualityCheck } from '../core/verify.js';
+import { shapeString, torchSize } from '../core/tensor.js';
 
 // ------------------------------------------------------------------------------------------------
 // Python's number formatting

@@ -1,5 +1,5 @@
 /**
- * CSV and NPY files read in chunks: element sources for the streaming computation (../stream.ts). Each
+ * CSV and NPY files read in chunks: element sources for the streaming computation (./stream.ts). Each
  * source hands out its values in row-major order, a block at a time, from a buffer of a fixed size, so
  * memory does not depend on the file's size.
  *

@@ -9,7 +9,7 @@
  * when none of its cells is a number (CsvOptions.header overrides).
  */
 import { parse } from 'csv-parse/sync';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../errors.js';
 import { parseNumber } from './number.js';
 import { WHITESPACE } from './csv-dialect.js';

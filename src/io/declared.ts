@@ -3,8 +3,8 @@
  * the one place that allocates a tensor of a declared shape, so that running out of memory is its own error.
  */
 import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
-import { numel } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
+import { numel } from '../core/tensor.js';
 
 /** A tensor's declared shape, and its data read (inflated, decoded) only when `load` is called. */
 export interface Declared {

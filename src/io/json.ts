@@ -6,7 +6,7 @@
  * and numeric strings in the strict grammar of ./number.ts ("NaN", "-inf", "1.5"). The parser keeps
  * its own stack, so nesting depth costs no call stack; a tensor may have at most MAX_RANK dimensions.
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { InputError, quote, showValue } from '../errors.js';
 import { MAX_NUMBER_CHARS, parseNumber, tooLongToken } from './number.js';
 

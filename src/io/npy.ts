@@ -19,7 +19,7 @@
  * other readers: `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
  */
 import { InputError, printableName, quote } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { allocateTensor } from './declared.js';
 import { HOST_LITTLE, decodeElements } from './elements.js';
 import type { ElementType } from './elements.js';

@@ -22,7 +22,7 @@
 import { constants } from 'node:buffer';
 import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor, isAllocationFailure, notEnoughMemory } from './declared.js';
 import { DeflateError, inflateHead } from './inflate-head.js';

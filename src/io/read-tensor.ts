@@ -3,14 +3,14 @@
  * magic bytes or first character), then hands the bytes to that format's reader.
  */
 import { InputError, printableName, quote } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { SourceBytes } from './source.js';
 import { parseJson } from './json.js';
 import type { JsonDocument } from './json.js';
 import { parseNumber } from './number.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { isUtf8 } from 'node:buffer';
-import { readProgress } from '../progress.js';
+import { readProgress } from '../format/progress.js';
 import type { Declared, Member } from './declared.js';
 import { inMemory } from './declared.js';
 

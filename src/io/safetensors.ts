@@ -12,7 +12,7 @@
  * previous one ends, each holds shape * itemsize bytes, and the last ends at the end of the file.
  */
 import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { printable, show } from './npy.js';
 import { decodeElements } from './elements.js';
 import type { ElementType } from './elements.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import type { Tensor } from '../../src/tensor.js';
+import type { Tensor } from '../../src/core/tensor.js';
 
 export const GOOD = new URL('../../fixtures/npy/', import.meta.url);
 export const BAD = new URL('../../fixtures/bad/binary/', import.meta.url);

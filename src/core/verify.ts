@@ -17,7 +17,7 @@
  *     The index is unravelled row-major into one coordinate per dimension.
  *   - An empty tensor always matches.
  */
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import type { Tensor } from './tensor.js';
 import { sameShape } from './tensor.js';
 

@@ -1,7 +1,7 @@
 /**
  * Tensor = a flat row-major Float64Array plus a shape; shape and broadcasting rules.
  */
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 
 export interface Tensor {
   readonly data: Float64Array;

@@ -2,16 +2,16 @@
  * `bce [bundle]`: read -> validate -> compute -> format -> write.
  */
 import type { Io } from '../io/source.js';
-import type { ComputeOptions } from '../options.js';
-import { BUNDLE_KEYS, loadProblem } from '../inputs.js';
+import type { ComputeOptions } from './options.js';
+import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
 import { bceWithLogitsParallel, threadsFromEnv } from '../parallel.js';
 import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
-import { colorLevel } from '../color.js';
+import { colorLevel } from './color.js';
 import { ExitCode } from '../errors.js';
-import { commandTypo } from '../suggest.js';
-import { streamable } from '../stream-check.js';
-import { enableReadProgress } from '../progress.js';
+import { commandTypo } from './suggest.js';
+import { streamable } from './stream-check.js';
+import { enableReadProgress } from '../format/progress.js';
 
 /** The flags that need ./views.js (kept here so a plain run does not load it). */
 function wantsViews(o: ComputeOptions): boolean {
@@ -20,7 +20,7 @@ function wantsViews(o: ComputeOptions): boolean {
 
 /** The inputs, streamed (with the result) where the reduction allows, else read whole. */
 async function readInputs(o: ComputeOptions, io: Io) {
-  const streamed = streamable(o) ? await (await import('../stream.js')).computeStreamed(o, io) : undefined;
+  const streamed = streamable(o) ? await (await import('../io/stream.js')).computeStreamed(o, io) : undefined;
   return { streamed, problem: streamed?.problem ?? (await loadProblem(o, io, BUNDLE_KEYS)) };
 }
 
@@ -36,7 +36,7 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   // --label-smoothing: the loss runs on y' = y (1 - eps) + eps / 2
   const targets =
     o.labelSmoothing !== undefined
-      ? (await import('../step.js')).smoothTargets(problem.targets.tensor, o.labelSmoothing)
+      ? (await import('../core/step.js')).smoothTargets(problem.targets.tensor, o.labelSmoothing)
       : problem.targets.tensor;
   // big inputs use every core (BCE_THREADS=1 for one); the result is the same, bit for bit
   const result = streamed?.result ?? await bceWithLogitsParallel(

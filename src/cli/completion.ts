@@ -1,6 +1,6 @@
 /**
  * Shell completion scripts for bash, zsh and fish, written from a description of the commands and their
- * options (cli.ts builds it from commander, so the scripts never fall behind the flags). Pure: text out.
+ * options (program.ts builds it from commander, so the scripts never fall behind the flags). Pure: text out.
  */
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;

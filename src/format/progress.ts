@@ -2,7 +2,7 @@
  * A progress bar on stderr for long reads: bytes read, percent and rate, redrawn in place at most ten times
  * a second, shown only after about 2 s, only when stderr is a terminal, and cleared at the end.
  */
-import type { Io } from './io/source.js';
+import type { Io } from '../io/source.js';
 
 /** Nothing is shown for reads shorter than this. */
 export const PROGRESS_AFTER_MS = 2000;

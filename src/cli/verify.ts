@@ -8,17 +8,17 @@ import type { Io } from '../io/source.js';
 import { SourceReader } from '../io/source.js';
 import { parseNumber } from '../io/number.js';
 import { parseList } from '../io/read-tensor.js';
-import type { VerifyOptions } from '../options.js';
-import type { Bundle, Operand } from '../inputs.js';
-import { INPUT_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../inputs.js';
-import { bceWithLogits } from '../kernel.js';
-import type { Tensor } from '../tensor.js';
-import { sameShape, shapeString } from '../tensor.js';
-import type { Comparison, Dtype } from '../verify.js';
-import { allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../verify.js';
+import type { VerifyOptions } from './options.js';
+import type { Bundle, Operand } from '../io/inputs.js';
+import { INPUT_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../io/inputs.js';
+import { bceWithLogits } from '../core/kernel.js';
+import type { Tensor } from '../core/tensor.js';
+import { sameShape, shapeString } from '../core/tensor.js';
+import type { Comparison, Dtype } from '../core/verify.js';
+import { allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../core/verify.js';
 import { formatVerifyJson, formatVerifyText } from '../format/verify-report.js';
 import type { Paint } from '../format/verify-report.js';
-import { colorLevel } from '../color.js';
+import { colorLevel } from './color.js';
 import { ExitCode, UsageError, quote } from '../errors.js';
 
 /** The bundle keys verify accepts: the inputs, the dumped values and the dtype. */

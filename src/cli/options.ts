@@ -3,14 +3,14 @@
  * size_average / reduce mapping. Finding a problem (zod issue with a path) is kept apart from wording it.
  */
 import * as z from 'zod/mini';
-import { UsageError, showValue } from './errors.js';
-import type { Reduction } from './kernel.js';
-import { TENSOR_FORMATS } from './io/read-tensor.js';
-import type { ReadOptions } from './io/read-tensor.js';
-import { CSV_ENGINES, delimiterOf } from './io/csv-dialect.js';
-import { parseNumber } from './io/number.js';
-import { DTYPES, resolveTolerances } from './verify.js';
-import type { Dtype } from './verify.js';
+import { UsageError, showValue } from '../errors.js';
+import type { Reduction } from '../core/kernel.js';
+import { TENSOR_FORMATS } from '../io/read-tensor.js';
+import type { ReadOptions } from '../io/read-tensor.js';
+import { CSV_ENGINES, delimiterOf } from '../io/csv-dialect.js';
+import { parseNumber } from '../io/number.js';
+import { DTYPES, resolveTolerances } from '../core/verify.js';
+import type { Dtype } from '../core/verify.js';
 
 export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 /** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */

@@ -1,6 +1,6 @@
 /**
  * Streaming: the loss of files larger than memory. For reduction mean or sum without gradients, logits and
- * targets given as CSV, NPY or flat JSON array files are read in chunks (./io/csv-stream.ts) and computed chunk by chunk, so
+ * targets given as CSV, NPY or flat JSON array files are read in chunks (./csv-stream.ts) and computed chunk by chunk, so
  * memory does not depend on the files' size; weight and pos_weight (normally small) are read whole.
  *
  * The result is the in-memory one, bit for bit: the kernel's deterministic reduction (kernel.ts: chunks of
@@ -14,23 +14,23 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { InputError, printableName } from './errors.js';
-import type { Io } from './io/source.js';
-import type { ComputeOptions } from './options.js';
-import { resolveReduction } from './options.js';
-import { ChunkSums, chunkPartial, SUM_CHUNK } from './kernel.js';
-import type { BceResult } from './kernel.js';
-import { alignForBroadcast, broadcastTo, numel, sameShape } from './tensor.js';
-import type { Operand, Tensor } from './tensor.js';
-import { formatOfName, sniffFormat } from './io/read-tensor.js';
-import type { TensorFormat } from './io/read-tensor.js';
-import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './io/csv-stream.js';
-import type { ElementSource } from './io/csv-stream.js';
-import { CsvFallback } from './io/csv-fast.js';
+import { InputError, printableName } from '../errors.js';
+import type { Io } from './source.js';
+import type { ComputeOptions } from '../cli/options.js';
+import { resolveReduction } from '../cli/options.js';
+import { ChunkSums, chunkPartial, SUM_CHUNK } from '../core/kernel.js';
+import type { BceResult } from '../core/kernel.js';
+import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
+import type { Operand, Tensor } from '../core/tensor.js';
+import { formatOfName, sniffFormat } from './read-tensor.js';
+import type { TensorFormat } from './read-tensor.js';
+import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './csv-stream.js';
+import type { ElementSource } from './csv-stream.js';
+import { CsvFallback } from './csv-fast.js';
 import { checkShapes, openTensorFlag } from './inputs.js';
 import type { Operand as Flag, Problem } from './inputs.js';
-import { SourceReader } from './io/source.js';
-import { Progress } from './progress.js';
+import { SourceReader } from './source.js';
+import { Progress } from '../format/progress.js';
 
 /** Inputs up to this many bytes in all are re-read in memory to word an error exactly as that path does. */
 export const IN_MEMORY_ERROR_BYTES = 1 << 30;
@@ -243,7 +243,7 @@ async function stream(
     }
   }
 
-  // The shape checks of the in-memory path (inputs.ts loadProblem), in its order and words.
+  // The shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.
   const shape = logits.shape();
   checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
   if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');

@@ -1,11 +1,11 @@
 /**
- * Whether a compute command may stream its inputs (./stream.ts, loaded only then): reduction mean or sum,
+ * Whether a compute command may stream its inputs (../io/stream.ts, loaded only then): reduction mean or sum,
  * no gradients and no view that needs every element, logits and targets given as files (not stdin, not an
  * archive member, not a bundle).
  */
 import type { ComputeOptions } from './options.js';
 import { resolveReduction } from './options.js';
-import { splitMember } from './io/read-tensor.js';
+import { splitMember } from '../io/read-tensor.js';
 
 /** Whether the options allow streaming at all (the files are looked at by computeStreamed). */
 export function streamable(o: ComputeOptions): boolean {

@@ -2,17 +2,17 @@
  * The extra views of `bce` that a run may ask for (--per-class, --hist, --step, --format ndjson): computed
  * from the problem and the result, loaded only when one is asked for. Numbers only; the writers word them.
  */
-import type { ComputeOptions } from '../options.js';
-import type { Problem } from '../inputs.js';
-import type { BceResult } from '../kernel.js';
-import type { Tensor } from '../tensor.js';
-import { bceWithLogits } from '../kernel.js';
+import type { ComputeOptions } from './options.js';
+import type { Problem } from '../io/inputs.js';
+import type { BceResult } from '../core/kernel.js';
+import type { Tensor } from '../core/tensor.js';
+import { bceWithLogits } from '../core/kernel.js';
 import { InputError } from '../errors.js';
-import { histogram, perClassStats } from '../stats.js';
-import type { Histogram, PerClass } from '../stats.js';
-import { sgdStep } from '../step.js';
-import type { StepResult } from '../step.js';
-import { shapeString } from '../tensor.js';
+import { histogram, perClassStats } from '../core/stats.js';
+import type { Histogram, PerClass } from '../core/stats.js';
+import { sgdStep } from '../core/step.js';
+import type { StepResult } from '../core/step.js';
+import { shapeString } from '../core/tensor.js';
 
 export interface Views {
   perClass?: PerClass;

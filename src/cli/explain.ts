@@ -2,12 +2,12 @@
  * `bce explain [bundle]`: read -> validate -> take the loss apart step by step -> word it -> write.
  */
 import type { Io } from '../io/source.js';
-import type { ExplainOptions } from '../options.js';
-import { BUNDLE_KEYS, loadProblem } from '../inputs.js';
-import { explain } from '../explain.js';
-import { smoothTargets } from '../step.js';
+import type { ExplainOptions } from './options.js';
+import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
+import { explain } from '../core/explain.js';
+import { smoothTargets } from '../core/step.js';
 import { formatExplain } from '../format/explain.js';
-import { colorLevel } from '../color.js';
+import { colorLevel } from './color.js';
 import { ExitCode } from '../errors.js';
 
 /** How the input was named on the command line, for the closing hint. */

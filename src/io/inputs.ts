@@ -3,21 +3,21 @@
  * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each operand.
  */
 import * as z from 'zod/mini';
-import { ECHO_MAX, InputError, UsageError, quote, showValue } from './errors.js';
-import type { Tensor } from './tensor.js';
-import { sameShape, torchSize } from './tensor.js';
-import { checkOperandShape, hintLine, targetShapeHint } from './hints.js';
-import type { Io, SourceBytes } from './io/source.js';
-import { SourceReader } from './io/source.js';
-import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './io/read-tensor.js';
-import type { Declared, Member } from './io/declared.js';
-import { inMemory, isMember, opened } from './io/declared.js';
-import type { ReadOptions } from './io/read-tensor.js';
-import type { BundleValue } from './io/json.js';
-import { parseNumber } from './io/number.js';
-import { REDUCTION_NAMES, resolveReduction } from './options.js';
-import type { InputOptions } from './options.js';
-import type { Reduction } from './kernel.js';
+import { ECHO_MAX, InputError, UsageError, quote, showValue } from '../errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { sameShape, torchSize } from '../core/tensor.js';
+import { checkOperandShape, hintLine, targetShapeHint } from '../core/hints.js';
+import type { Io, SourceBytes } from './source.js';
+import { SourceReader } from './source.js';
+import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './read-tensor.js';
+import type { Declared, Member } from './declared.js';
+import { inMemory, isMember, opened } from './declared.js';
+import type { ReadOptions } from './read-tensor.js';
+import type { BundleValue } from './json.js';
+import { parseNumber } from './number.js';
+import { REDUCTION_NAMES, resolveReduction } from '../cli/options.js';
+import type { InputOptions } from '../cli/options.js';
+import type { Reduction } from '../core/kernel.js';
 
 /** Bundle keys for the inputs; verify adds its expected values. */
 export const INPUT_KEYS = ['logits', 'targets', 'weight', 'pos_weight', 'reduction', 'size_average', 'reduce'] as const;
@@ -223,7 +223,7 @@ export interface Problem {
   bundle?: Bundle;
 }
 
-/** The validated input options (./options.ts), with the read settings optional. */
+/** The validated input options (../cli/options.ts), with the read settings optional. */
 export type InputFlags = Omit<InputOptions, 'read'> & { read?: ReadOptions };
 
 /** What the shape checks need of an operand: its shape (declared or read) and where it came from. */

@@ -8,10 +8,10 @@ import type { ComputeOptions, ExplainOptions, VerifyOptions } from './options.js
 import { parseExplainOptions } from './options.js';
 import { SHELLS } from './completion.js';
 import type { CompletionCommand, CompletionSpec, Shell } from './completion.js';
-import { DTYPES } from './verify.js';
-import { TENSOR_FORMATS } from './io/read-tensor.js';
-import { CSV_ENGINES } from './io/csv-dialect.js';
-import { ExitCode, UsageError } from './errors.js';
+import { DTYPES } from '../core/verify.js';
+import { TENSOR_FORMATS } from '../io/read-tensor.js';
+import { CSV_ENGINES } from '../io/csv-dialect.js';
+import { ExitCode, UsageError } from '../errors.js';
 
 declare const __BCE_VERSION__: string | undefined;
 export const VERSION = typeof __BCE_VERSION__ === 'string' ? __BCE_VERSION__ : '0.0.0-dev';

@@ -3,7 +3,7 @@
  * logits [N, 1] (and the reverse), class indices instead of one 0/1 per class, a pos_weight or weight
  * with the wrong number of values. Each hint goes on the error's line, saying how to fix it; pure text.
  */
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import { alignForBroadcast, numel, shapeString } from './tensor.js';
 
 const list = (n: number) => Array.from({ length: Math.min(n, 4) }, () => '1').join(',') + (n > 4 ? ',...' : '');

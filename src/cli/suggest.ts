@@ -2,9 +2,9 @@
  * "Did you mean": the subcommand a mistyped word was probably meant to be (`bce explian`). A positional word
  * is a bundle file first, so this is asked only once no file of that name exists.
  */
-import { InputError, quote, UsageError } from './errors.js';
+import { InputError, quote, UsageError } from '../errors.js';
 
-/** bce's subcommands (cli.ts declares them; a test keeps the two lists equal). */
+/** bce's subcommands (program.ts declares them; a test keeps the two lists equal). */
 export const COMMAND_NAMES = ['verify', 'explain', 'completion'] as const;
 
 /** Optimal string alignment distance: edits, with a swap of two neighbours counting as one. */

@@ -17,7 +17,7 @@
 
 import type { Operand, Tensor } from './tensor.js';
 import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
 import { CompensatedSum } from './sum.js';
 
