@@ -21,6 +21,9 @@ const TAIL_DOWN = 2 ** -1000;
 /** the scale of a rescued sum or element */
 const DOWN = 2 ** -64;
 const UP = 2 ** 64;
+/** the scale of terms that are subnormal before w multiplies them back into the normal range */
+const BIG = 2 ** 600;
+const SMALL = 2 ** -600;
 
 /** x * c where an exactly-zero coefficient wins over an infinite x: the term's limit is 0, not NaN. */
 export function scaled(c: number, x: number): number {
@@ -45,8 +48,13 @@ function lossScaled(x: number, y: number, w: number, p: number, s: number): numb
   const lin = scaled((pos ? 1 - y : -p * y) * s, x);
   const lws = (1 - y + p * y) * s;
   const e = Math.exp(pos ? -x : x);
-  // Case: e normal: w [a x + lw log1p(e)]
-  if (e >= MIN_NORMAL) return w * (lin + lws * Math.log1p(e));
+  if (e >= MIN_NORMAL) {
+    const inner = lin + lws * Math.log1p(e);
+    // Case: the terms before w subnormal (a small lw or coefficient): formed at 2^600, scaled back once
+    if (inner !== 0 && Math.abs(inner) < MIN_NORMAL && s === 1) return lossScaled(x, y, w, p, BIG) * SMALL;
+    // Case: e normal: w [a x + lw log1p(e)]
+    return w * inner;
+  }
   // Case: e subnormal beside a non-zero linear term (|a x| >= 708 |a|), which it cannot move; NaN too
   if (lin !== 0) return w * (lin + lws * e);
   // Case: the loss is w lw e alone (log1p(e) = e here): formed in the normal range, scaled back once
@@ -67,6 +75,12 @@ export function gradLogitEdge(x: number, y: number, w: number, p: number, d: num
   const e = Math.exp(pos ? -x : x);
   const q = 1 + e;
   const t = pos ? (1 - y) * (1 / q) - p * y * (e / q) : (1 - y) * (e / q) - p * y * (1 / q);
+  // Case: e normal, and the terms before w subnormal (a small coefficient): formed at 2^600, scaled back once
+  if (e >= MIN_NORMAL && t !== 0 && Math.abs(t) < MIN_NORMAL) {
+    const a = (1 - y) * BIG;
+    const b = p * y * BIG;
+    return divide(w, pos ? a * (1 / q) - b * (e / q) : a * (e / q) - b * (1 / q), d) * SMALL;
+  }
   // Case: e normal, or the sigmoid near 1 has a non-zero coefficient, which e cannot move
   if (e >= MIN_NORMAL || (pos ? 1 - y : p * y) !== 0) return divide(w, t, d);
   // Case: the gradient is w e times a coefficient: formed in the normal range (q = 1 here)

@@ -51,9 +51,10 @@ export function logSigmoid(x: number): number {
 /** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
 function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number): number {
   // an infinite x makes a x NaN when a = 0: the edge path gives the limit
-  const l = w * ((x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp);
-  // l - l is 0 for a finite l and NaN otherwise: one comparison tests both
-  return l - l + e >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
+  const inner = (x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp;
+  const l = w * inner;
+  // l - l is 0 for a finite l and NaN otherwise; e and the terms before w must be normal: one comparison
+  return l - l + Math.min(e, Math.abs(inner)) >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
 }
 
 /** w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d, with sigmoid(x) = 1 / (1 + e) or e / (1 + e) by the sign of x. */
@@ -62,8 +63,9 @@ function gradFrom(x: number, y: number, w: number, p: number, e: number, d: numb
   const near1 = 1 / q;
   const nearE = e / q;
   const pos = x >= 0;
-  const g = (w * ((1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1))) / d;
-  return g - g + e >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
+  const t = (1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1);
+  const g = (w * t) / d;
+  return g - g + Math.min(e, Math.abs(t)) >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
 }
 
 /** w [-x - (p - 1) log_sigmoid(x)] / d: x >= 0: w (-x + (p - 1) sp); x < 0: w (-p x + (p - 1) sp). */
