@@ -97,6 +97,16 @@ describe('reads of unknown size are bounded', () => {
     expect(r.seconds).toBeLessThan(20);
   }, SLOW);
 
+  it('a FIFO given as a path keeps the bounded read\'s own refusal (an NPY declaring 4 GiB)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'huge.npy'), npy([2 ** 20, 2 ** 9], []).subarray(0, 128));
+    const r = shell(`mkfifo ${dir}/fifo && { cat ${dir}/huge.npy /dev/zero > ${dir}/fifo 2>/dev/null & } && $BCE -l ${dir}/fifo -t ${dir}/fifo2 -g`);
+    expect(r.stderr.replace(dir, '<tmp>')).toBe(
+      'bce: <tmp>/fifo: its header declares 4096 MiB: too large to read from a stream (the limit for stdin, pipes and devices is 2 GiB); save it to a file\n',
+    );
+    expect(r.code).toBe(2);
+  }, SLOW);
+
   it('endless text stops at the 512 MiB limit, in bounded memory', () => {
     const r = shell('yes 1 | $BCE');
     expect(r.stderr).toMatch(/^bce: <stdin>: more than 512 MiB is too large to read as one text \(the limit is 512 MiB\): [^\n]*\n$/);

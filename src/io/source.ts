@@ -2,7 +2,7 @@
  * Where input bytes come from: the process boundary handed over as an interface (main.ts builds it
  * from `process`; tests fake it), plus the rule that stdin can be read only once.
  */
-import { InputError, UsageError, printableName } from '../errors.js';
+import { BceError, InputError, UsageError, printableName } from '../errors.js';
 
 /** The side-effecting world a command may touch. Only main.ts builds a real one. */
 export interface Io {
@@ -51,6 +51,8 @@ export class SourceReader {
     try {
       return { name: printableName(spec), bytes: await this.io.readFile(spec) };
     } catch (e) {
+      // a bounded read of a FIFO or a device has already worded its refusal
+      if (e instanceof BceError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       const why: Record<string, string> = {
         ENOENT: 'no such file',
