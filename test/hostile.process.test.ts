@@ -206,6 +206,19 @@ describe('readBounded, in process', () => {
     expect(b.pulled.count).toBeLessThan(4);
   });
 
+  it('a safetensors header over bce\'s 16 MiB limit is not read from a stream: the reader refuses it from its length', async () => {
+    const head = Buffer.alloc(16);
+    head.writeBigUInt64LE(BigInt(90_000_000));
+    head.write('{"a":', 8);
+    const s = streamOf([head], true);
+    const bytes = await readBounded(s.source, '<stdin>');
+    expect(s.pulled.count).toBeLessThan(4);
+    const { readTensor } = await import('../src/io/read-tensor.js');
+    expect(await refusal(readTensor({ name: '<stdin>', bytes }))).toBe(
+      "<stdin>: byte 0: header length 90000000 is over bce's limit of 16777216 bytes (16 MiB) for a safetensors header",
+    );
+  });
+
   it('a stream that ends early is handed over short, for the format\'s reader to say where it ends', async () => {
     const file = npy([2, 3], SEED_LOGITS);
     const got = await readBounded(streamOf([file.subarray(0, 100)]).source, '<stdin>');

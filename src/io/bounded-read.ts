@@ -10,15 +10,21 @@
  */
 import { InputError } from '../errors.js';
 import { MAX_RANK } from './json.js';
-import { MAX_TEXT_BYTES, decodeText, formatOfName, sniffFormat, textTooLarge } from './read-tensor.js';
+import {
+  MAX_TEXT_BYTES,
+  SAFETENSORS_READ_MAX_HEADER,
+  decodeText,
+  formatOfName,
+  safetensorsHeaderLength,
+  sniffFormat,
+  textTooLarge,
+} from './read-tensor.js';
 import type { TensorFormat } from './read-tensor.js';
 
 /** The most bytes of binary input (NPY, NPZ, safetensors) read from a stream: 2 GiB, as Node reads from a file. */
 export const MAX_BINARY_BYTES = 2 ** 31 - 1;
 /** The first bytes looked at before reading on. */
 export const HEAD_BYTES = 64 * 1024;
-/** The safetensors format's limit on its header length. */
-const MAX_SAFETENSORS_HEADER = 100_000_000;
 
 /** Pulls chunks from an async source, keeping them, until a byte count or the end is reached. */
 class Chunks {
@@ -66,20 +72,9 @@ class Chunks {
   }
 }
 
-/** The format of a stream's first bytes; a safetensors header longer than the head still counts. */
+/** The format of a stream's first bytes: by its name, else by what they look like. */
 function streamFormat(name: string, head: Uint8Array): TensorFormat {
-  const byName = formatOfName(name);
-  if (byName !== undefined) return byName;
-  const sniffed = sniffFormat(head);
-  if (sniffed === 'csv' && head.length >= 10 && head[8] === 0x7b && head[6] === 0 && head[7] === 0) {
-    const n = safetensorsHeaderLength(head);
-    if (n >= 2 && n <= MAX_SAFETENSORS_HEADER) return 'safetensors';
-  }
-  return sniffed;
-}
-
-function safetensorsHeaderLength(b: Uint8Array): number {
-  return b[0] + b[1] * 2 ** 8 + b[2] * 2 ** 16 + b[3] * 2 ** 24 + b[4] * 2 ** 32 + b[5] * 2 ** 40 + b[6] * 2 ** 48;
+  return formatOfName(name) ?? sniffFormat(head);
 }
 
 function mib(n: number | bigint): string {
@@ -213,8 +208,9 @@ async function npyLength(chunks: Chunks, name: string): Promise<number | undefin
 async function safetensorsLength(chunks: Chunks): Promise<number> {
   const head = chunks.bytes(HEAD_BYTES);
   if (head.length < 8) return chunks.length;
-  const n = safetensorsHeaderLength(head) + head[7] * 2 ** 56;
-  if (n > MAX_SAFETENSORS_HEADER) return chunks.length;
+  const n = safetensorsHeaderLength(head);
+  // a header bce does not parse: what is held goes to the safetensors reader, which says so
+  if (n > SAFETENSORS_READ_MAX_HEADER) return chunks.length;
   await chunks.fill(8 + n);
   let header: unknown;
   try {

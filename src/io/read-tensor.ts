@@ -40,16 +40,29 @@ export function formatOfName(name: string): TensorFormat | undefined {
   return m ? EXTENSIONS[m[1].toLowerCase()] : undefined;
 }
 
+/** The safetensors format's own limit on its header's length (what its reference reader accepts). */
+export const SAFETENSORS_FORMAT_MAX_HEADER = 100_000_000;
+/** bce's limit on a safetensors header: parsing costs grow with it; real model headers are far smaller. */
+export const SAFETENSORS_READ_MAX_HEADER = 16 * 2 ** 20;
+
+/** A safetensors file's header length, its first 8 bytes read as a little-endian integer (exact below 2^53). */
+export function safetensorsHeaderLength(b: Uint8Array): number {
+  let n = 0;
+  for (let k = 7; k >= 0; k--) n = n * 256 + b[k];
+  return n;
+}
+
 /** The format the bytes look like: NPY or ZIP magic, a safetensors header, '[' or '{' for JSON, else CSV. */
 export function sniffFormat(b: Uint8Array): TensorFormat {
   // \x93NUMPY
   if (b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55 && b[3] === 0x4d && b[4] === 0x50 && b[5] === 0x59) return 'npy';
   // PK\x03\x04 (a zip's first member) or PK\x05\x06 (an empty zip)
   if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)) return 'npz';
-  // safetensors: an 8-byte little-endian header length that fits the file, then '{'
+  // safetensors: an 8-byte little-endian header length the format allows, then '{' (a stream's head may hold
+  // only the start of a long header)
   if (b.length >= 10 && b[8] === 0x7b && b[6] === 0 && b[7] === 0) {
-    const n = b[0] + b[1] * 2 ** 8 + b[2] * 2 ** 16 + b[3] * 2 ** 24 + b[4] * 2 ** 32 + b[5] * 2 ** 40;
-    if (n >= 2 && n + 8 <= b.length) return 'safetensors';
+    const n = safetensorsHeaderLength(b);
+    if (n >= 2 && n <= SAFETENSORS_FORMAT_MAX_HEADER) return 'safetensors';
   }
   let i = 0;
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3;

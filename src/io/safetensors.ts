@@ -18,15 +18,12 @@ import { decodeElements } from './elements.js';
 import type { ElementType } from './elements.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor, opened } from './declared.js';
+import { SAFETENSORS_FORMAT_MAX_HEADER, SAFETENSORS_READ_MAX_HEADER, safetensorsHeaderLength } from './read-tensor.js';
 
-/** The reference implementation's limit on N. */
-const MAX_HEADER_SIZE = 100_000_000;
-
-/**
- * bce's own limit on N, below the format's: parsing costs about 0.1 s and 20 MB of memory per MiB of a header
- * of many small tensors (16 MiB holds about 280,000 of them; real models need well under 1 MiB).
- */
-export const MAX_HEADER_READ = 16 * 2 ** 20;
+// bce's limit on N is below the format's: parsing costs about 0.1 s and 20 MB of memory per MiB of a header of
+// many small tensors (16 MiB holds about 280,000 of them; real models need well under 1 MiB).
+const MAX_HEADER_SIZE = SAFETENSORS_FORMAT_MAX_HEADER;
+export const MAX_HEADER_READ = SAFETENSORS_READ_MAX_HEADER;
 
 /** The most dimensions a tensor has (as in the JSON reader). */
 const MAX_DIMS = 64;
@@ -116,7 +113,7 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+  const n = safetensorsHeaderLength(bytes);
   // Case: an absurd length (this also catches files that are not safetensors at all).
   if (n > MAX_HEADER_SIZE) {
     throw new InputError(
