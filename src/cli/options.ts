@@ -4,7 +4,8 @@
  */
 import * as z from 'zod/mini';
 import { UsageError, showValue } from '../errors.js';
-import type { Reduction } from '../core/kernel.js';
+import { REDUCTION_NAMES, givesReduction, resolveReduction } from '../core/reduction.js';
+import type { ResolvedReduction } from '../core/reduction.js';
 import { TENSOR_FORMATS } from '../io/read-tensor.js';
 import type { ReadOptions } from '../io/read-tensor.js';
 import { CSV_ENGINES, delimiterOf } from '../io/csv-dialect.js';
@@ -12,9 +13,6 @@ import { parseNumber } from '../io/number.js';
 import { DTYPES, resolveTolerances } from '../core/verify.js';
 import type { Dtype } from '../core/verify.js';
 
-export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
-/** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */
-export const REDUCTION_NAMES = ['none', 'mean', 'sum', 'elementwise_mean'] as const;
 export const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
 export const COLOR_MODES = ['auto', 'always', 'never'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -57,6 +55,8 @@ export interface InputOptions {
   reduction?: (typeof REDUCTION_NAMES)[number];
   sizeAverage?: boolean;
   reduce?: boolean;
+  /** the reduction the flags decide, resolved once here; absent when no reduction flag is given */
+  flagReduction?: ResolvedReduction;
   /** how files are read: --input-format (and the CSV dialect) */
   read: ReadOptions;
 }
@@ -83,6 +83,7 @@ function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOp
     reduction: o.reduction,
     sizeAverage: o.sizeAverage,
     reduce: o.reduce,
+    flagReduction: givesReduction(o) ? resolveReduction(o.reduction, o.sizeAverage, o.reduce) : undefined,
     read: readOptionsOf(o),
   };
 }
@@ -247,9 +248,9 @@ export function parseExplainOptions(raw: Record<string, unknown>, bundle?: strin
   const r = rowsText.safeParse(rows ?? '2');
   if (!r.success) throw new UsageError(`--rows: expected a whole number of rows from 1 to 100, got ${showValue(rows)}`);
   const c = parseComputeOptions(rest, bundle);
-  const { bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read } = c;
+  const { bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, flagReduction, read } = c;
   return {
-    ...{ bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read },
+    ...{ bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, flagReduction, read },
     labelSmoothing: c.labelSmoothing,
     rows: r.data,
     precision: c.precision,
@@ -349,39 +350,4 @@ export function parseVerifyOptions(raw: Record<string, unknown>, bundle?: string
     format,
     color: o.color ?? 'auto',
   };
-}
-
-export interface ResolvedReduction {
-  reduction: Reduction;
-  /** deprecation warnings, in PyTorch's words */
-  warnings: string[];
-}
-
-/**
- * PyTorch's reduction rules (torch/nn/_reduction.py): when size_average or reduce is given they decide,
- * an absent one counting as true; 'elementwise_mean' is an old alias of 'mean'. Both warn.
- */
-export function resolveReduction(
-  reduction: string | undefined,
-  sizeAverage: boolean | undefined,
-  reduce: boolean | undefined,
-): ResolvedReduction {
-  if (sizeAverage !== undefined || reduce !== undefined) {
-    const sa = sizeAverage ?? true;
-    const rd = reduce ?? true;
-    const chosen: Reduction = sa && rd ? 'mean' : rd ? 'sum' : 'none';
-    return {
-      reduction: chosen,
-      warnings: [`size_average and reduce args will be deprecated, please use reduction='${chosen}' instead.`],
-    };
-  }
-  if (reduction === 'elementwise_mean') {
-    return {
-      reduction: 'mean',
-      warnings: ["reduction='elementwise_mean' is deprecated, please use reduction='mean' instead."],
-    };
-  }
-  if (reduction === undefined) return { reduction: 'mean', warnings: [] };
-  if ((REDUCTIONS as readonly string[]).includes(reduction)) return { reduction: reduction as Reduction, warnings: [] };
-  throw new UsageError(`${reduction} is not a valid value for reduction`);
 }

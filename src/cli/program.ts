@@ -3,7 +3,8 @@
  * Invocation. Nothing here touches the process: help, version and usage errors come back as text.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { COLOR_MODES, FORMATS, REDUCTION_NAMES, VERIFY_FORMATS, parseComputeOptions, parseVerifyOptions } from './options.js';
+import { COLOR_MODES, FORMATS, VERIFY_FORMATS, parseComputeOptions, parseVerifyOptions } from './options.js';
+import { REDUCTION_NAMES } from '../core/reduction.js';
 import type { ComputeOptions, ExplainOptions, VerifyOptions } from './options.js';
 import { parseExplainOptions } from './options.js';
 import { SHELLS } from './completion.js';
