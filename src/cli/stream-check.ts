@@ -3,7 +3,7 @@
  * no gradients and no view that needs every element, logits and targets given as files (not stdin, not an
  * archive member, not a bundle).
  */
-import type { ComputeOptions } from './options.js';
+import type { ComputeOptions } from './compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { splitMember } from '../io/read-tensor.js';
 

@@ -16,7 +16,7 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { InputError, printableName } from '../errors.js';
 import type { Io } from './source.js';
-import type { ComputeOptions } from '../cli/options.js';
+import type { ComputeOptions } from '../cli/compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { ChunkSums, chunkPartial, SUM_CHUNK } from '../core/kernel.js';
 import type { BceResult } from '../core/kernel.js';
