@@ -18,6 +18,7 @@ import {
   flag,
   inputFlags,
   labelSmoothingFlag,
+  once,
   optionsSchema,
   parseOptions,
   precisionFlag,
@@ -40,8 +41,8 @@ const explainFlags = {
 
 /** bce explain's options: commander's raw values in, ExplainOptions out; checked in bce's order, --rows first. */
 const { rows, labelSmoothing, ...others } = explainFlags;
-export const explainSchema = z.pipe(optionsSchema({ rows, ...others, labelSmoothing }), z.transform(withInputs));
-export type ExplainOptions = z.output<typeof explainSchema>;
+export const explainSchema = once(() => z.pipe(optionsSchema({ rows, ...others, labelSmoothing }), z.transform(withInputs)));
+export type ExplainOptions = z.output<ReturnType<typeof explainSchema>>;
 
 const EXPLAIN_EXAMPLES = `
 Examples:
@@ -67,7 +68,7 @@ export function declareExplain(program: Command, parsed: (o: ExplainOptions) => 
     .addHelpText('after', EXPLAIN_EXAMPLES)
     .action((bundle: string | undefined, raw: Record<string, unknown>) => {
       refuseEarlyOptions(program, 'explain', '[options]');
-      parsed(parseOptions(explainSchema, explainFlags, raw, bundle));
+      parsed(parseOptions(explainSchema(), explainFlags, raw, bundle));
     });
 }
 

@@ -179,6 +179,12 @@ export function optionsSchema<F extends Flags>(flags: F) {
   return z.object({ bundle: text, ...shape });
 }
 
+/** A command's schema, built when first asked for: a run builds only the schema of its command. */
+export function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
 /** A rule across flags, for `.check()`: the message of what is wrong, or undefined. */
 export function rule<T>(problem: (o: T) => string | undefined) {
   return z.check<T>((ctx) => {

@@ -31,6 +31,7 @@ import {
   inputFlags,
   jsonRule,
   on,
+  once,
   optionsSchema,
   parseOptions,
   quietFlag,
@@ -92,14 +93,16 @@ const toleranceRule = rule<{ rtol?: number; atol?: number }>((o) => {
 });
 
 /** bce verify's options: commander's raw values in, VerifyOptions out; the cross-flag rules in it. */
-export const verifySchema = z.pipe(
-  optionsSchema(verifyFlags).check(jsonRule, toleranceRule),
-  z.transform((o) => {
-    const { json, ...rest } = withInputs(o);
-    return { ...rest, format: formatOf(o), equalNan: rest.equalNan ?? false, quiet: rest.quiet ?? false };
-  }),
+export const verifySchema = once(() =>
+  z.pipe(
+    optionsSchema(verifyFlags).check(jsonRule, toleranceRule),
+    z.transform((o) => {
+      const { json, ...rest } = withInputs(o);
+      return { ...rest, format: formatOf(o), equalNan: rest.equalNan ?? false, quiet: rest.quiet ?? false };
+    }),
+  ),
 );
-export type VerifyOptions = z.output<typeof verifySchema>;
+export type VerifyOptions = z.output<ReturnType<typeof verifySchema>>;
 
 const VERIFY_EXAMPLES = `
 Examples:
@@ -133,7 +136,7 @@ export function declareVerify(program: Command, parsed: (o: VerifyOptions) => vo
     .action((bundle: string | undefined, raw: Record<string, unknown>) => {
       // bce's options before the word verify would be parsed by bce and silently dropped: refuse them
       refuseEarlyOptions(program, 'verify', '[bundle] [options]');
-      parsed(parseOptions(verifySchema, verifyFlags, raw, bundle));
+      parsed(parseOptions(verifySchema(), verifyFlags, raw, bundle));
     });
 }
 
