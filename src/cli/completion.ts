@@ -7,7 +7,7 @@ import { Argument } from 'commander';
 import type { Command } from 'commander';
 import { refuseEarlyOptions } from './options.js';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 export interface CompletionOption {

@@ -36,7 +36,7 @@ import {
   withInputs,
 } from './options.js';
 
-export const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
+const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
 
 const computeFlags = {
   ...inputFlags,
@@ -78,7 +78,7 @@ const VIEWS = [
 ] as const;
 
 /** bce's options: commander's raw values in, ComputeOptions out; the cross-flag rules in it. */
-export const computeSchema = z.pipe(
+const computeSchema = z.pipe(
   optionsSchema(computeFlags).check(
     jsonRule,
     rule((o) => {

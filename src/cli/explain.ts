@@ -41,7 +41,7 @@ const explainFlags = {
 
 /** bce explain's options: commander's raw values in, ExplainOptions out; checked in bce's order, --rows first. */
 const { rows, labelSmoothing, ...others } = explainFlags;
-export const explainSchema = once(() => z.pipe(optionsSchema({ rows, ...others, labelSmoothing }), z.transform(withInputs)));
+const explainSchema = once(() => z.pipe(optionsSchema({ rows, ...others, labelSmoothing }), z.transform(withInputs)));
 export type ExplainOptions = z.output<ReturnType<typeof explainSchema>>;
 
 const EXPLAIN_EXAMPLES = `

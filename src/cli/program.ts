@@ -14,7 +14,7 @@ import type { CompletionSpec, Shell } from './completion.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 declare const __BCE_VERSION__: string | undefined;
-export const VERSION = typeof __BCE_VERSION__ === 'string' ? __BCE_VERSION__ : '0.0.0-dev';
+const VERSION = typeof __BCE_VERSION__ === 'string' ? __BCE_VERSION__ : '0.0.0-dev';
 
 export type Invocation =
   | { kind: 'compute'; options: ComputeOptions }

@@ -93,7 +93,7 @@ const toleranceRule = rule<{ rtol?: number; atol?: number }>((o) => {
 });
 
 /** bce verify's options: commander's raw values in, VerifyOptions out; the cross-flag rules in it. */
-export const verifySchema = once(() =>
+const verifySchema = once(() =>
   z.pipe(
     optionsSchema(verifyFlags).check(jsonRule, toleranceRule),
     z.transform((o) => {
