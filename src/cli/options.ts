@@ -203,7 +203,7 @@ export function formatOf<F extends string>(o: { json?: boolean; format?: F }): F
   return o.json ? 'json' : (o.format ?? 'table');
 }
 
-/** --size-average -> --size-average: commander's attribute name back to its flag. */
+/** sizeAverage -> --size-average: commander's attribute name back to its flag. */
 const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Validates commander's raw options (and the bundle argument); a problem becomes a UsageError. */
