@@ -1,5 +1,5 @@
 /**
- * Typed errors that carry their exit code. main.ts is the one place that maps them to a process exit.
+ * Typed errors that carry their exit code. run.ts is the one place that maps errors to exit codes.
  *
  * Exit codes:
  *   0  success

@@ -10,7 +10,7 @@ export { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS } from './parallel.js';
 export type { ParallelOptions } from './parallel.js';
 export { tensor, numel, broadcastTo, alignForBroadcast, shapeString, torchSize } from './core/tensor.js';
 export type { Tensor, Operand } from './core/tensor.js';
-export { resolveReduction } from './cli/options.js';
+export { resolveReduction } from './core/reduction.js';
 export { parseJson } from './io/json.js';
 export { parseNumber } from './io/number.js';
 export { BceError, InputError, UsageError, ExitCode } from './errors.js';

@@ -6,6 +6,9 @@ import { parseArgv } from './cli/program.js';
 import { BceError, ExitCode, withSafeWarn } from './errors.js';
 import type { Io } from './io/source.js';
 import { runCompute } from './cli/compute.js';
+import { runVerify } from './cli/verify.js';
+import { runExplain } from './cli/explain.js';
+import { completionScript } from './cli/completion.js';
 
 export function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -25,17 +28,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       if (inv.stderr) io.warn(inv.stderr.replace(/\n$/, ''));
       return inv.code;
     }
-    if (inv.kind === 'verify') {
-      // loaded only when used, like the table writer: bce's own start-up does not pay for it
-      const { runVerify } = await import('./cli/verify.js');
-      return await runVerify(inv.options, io);
-    }
-    if (inv.kind === 'explain') {
-      const { runExplain } = await import('./cli/explain.js');
-      return await runExplain(inv.options, io);
-    }
+    if (inv.kind === 'verify') return await runVerify(inv.options, io);
+    if (inv.kind === 'explain') return await runExplain(inv.options, io);
     if (inv.kind === 'completion') {
-      const { completionScript } = await import('./cli/completion.js');
       await io.writeStdout([completionScript(inv.shell, inv.spec)]);
       return ExitCode.ok;
     }

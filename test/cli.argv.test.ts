@@ -1,5 +1,7 @@
 /** argv -> options, in-process: what commander and zod make of a command line, without spawning. */
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgv } from '../src/cli/program.js';
 import { COMMAND_NAMES, suggestCommand } from '../src/cli/suggest.js';
 
@@ -115,5 +117,70 @@ describe('mistyped commands', () => {
     ['x', undefined],
   ])('%s -> %s', (word, expected) => {
     expect(suggestCommand(word)).toBe(expected);
+  });
+});
+
+describe('each flag declared once', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  const src = new URL('../src', import.meta.url).pathname;
+
+  it('every commander option of src/ is made by one `new Option(...)`, and no long flag twice', () => {
+    const longs: string[] = [];
+    for (const file of sources(src)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/\.option\(\s*'/); // the shorthand would declare a flag outside the groups
+      for (const m of text.matchAll(/new Option\(\s*'([^']*)'/g)) longs.push(/--[a-z-]+/.exec(m[1])?.[0] ?? m[1]);
+    }
+    expect(longs).toContain('--color');
+    expect(longs.filter((f, i) => longs.indexOf(f) !== i)).toEqual([]);
+  });
+
+  it('a flag shared by commands has one help text in all of them', () => {
+    const inv = parseArgv(['completion', 'bash']);
+    if (inv.kind !== 'completion') throw new Error(JSON.stringify(inv));
+    const help = new Map<string, Set<string>>();
+    for (const cmd of [inv.spec.program, ...inv.spec.commands]) {
+      for (const o of cmd.options) for (const f of o.flags) help.set(f, (help.get(f) ?? new Set()).add(o.description));
+    }
+    for (const flag of ['--color', '--label-smoothing', '--logits', '--reduction', '--json', '--delimiter']) {
+      expect(help.get(flag)?.size, flag).toBe(1);
+    }
+    expect([...(help.get('--color') ?? [])]).toEqual(['colour in table and text output; auto = only on a terminal and never when NO_COLOR is set']);
+  });
+});
+
+describe('the schema is the options: rules across flags, the order of checks', () => {
+  it('the legacy flags are resolved with the options, once; none given leaves it to the bundle', () => {
+    expect(opts('b.json', '--size-average', 'false').flagReduction).toEqual({
+      reduction: 'sum',
+      warnings: ["size_average and reduce args will be deprecated, please use reduction='sum' instead."],
+    });
+    expect(opts('b.json', '-r', 'elementwise_mean').flagReduction?.reduction).toBe('mean');
+    expect(opts('b.json').flagReduction).toBeUndefined();
+  });
+  it('--hist / --hist-log become the histogram scale; -o - is stdout', () => {
+    expect(opts('b.json', '--hist').hist).toBe('linear');
+    expect(opts('b.json', '--hist-log', '--bins', '7')).toMatchObject({ hist: 'log', bins: 7 });
+    expect(opts('b.json', '-o', '-').output).toBeUndefined();
+  });
+  it.each([
+    [['b.json', '--per-class', '--hist', '-f', 'csv'], 'bce: --per-class shows in the table or json format, not csv\n'],
+    [['b.json', '--json', '-f', 'csv', '--per-class'], 'bce: --json conflicts with --format csv\n'],
+    [['b.json', '--precision', '0', '-f', 'ndjson', '--step', '1'], 'bce: --precision: expected a whole number of significant digits from 1 to 17, got "0"\n'],
+    [['b.json', '--bins', '3', '-f', 'csv'], 'bce: --bins needs --hist or --hist-log\n'],
+    [['explain', 'b.json', '--label-smoothing', '9', '--rows', '0'], 'bce: --rows: expected a whole number of rows from 1 to 100, got "0"\n'],
+    [['explain', 'b.json', '--label-smoothing', '9', '--precision', '99'], 'bce: --precision: expected a whole number of significant digits from 1 to 17, got "99"\n'],
+    [['verify', 'b.json', '--rtol', '1', '--json', '-f', 'table'], 'bce: --json conflicts with --format table\n'],
+  ])('%j', (argv, stderr) => {
+    expect(exit(...argv)).toEqual({ kind: 'exit', code: 2, stdout: '', stderr });
+  });
+  it('explain and verify: their own fields and defaults', () => {
+    const e = parseArgv(['explain', 'b.json', '--reduce', 'false']);
+    expect(e).toMatchObject({ kind: 'explain', options: { bundle: 'b.json', rows: 2, color: 'auto', reduce: false, flagReduction: { reduction: 'none' } } });
+    const v = parseArgv(['verify', 'b.json', '--json', '--rtol', '0.1', '--atol', '0']);
+    expect(v).toMatchObject({ kind: 'verify', options: { format: 'json', rtol: 0.1, atol: 0, equalNan: false, quiet: false, read: {} } });
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/core/kernel.js';
 import type { Reduction } from '../src/core/kernel.js';
-import { resolveReduction } from '../src/cli/options.js';
+import { resolveReduction } from '../src/core/reduction.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { flat, num, readJson, ulpDiff } from './helpers/numbers.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesOnlyIo } from './helpers/run.js';
 import { parseArgv } from '../src/cli/program.js';
-import type { ComputeOptions } from '../src/cli/options.js';
+import type { ComputeOptions } from '../src/cli/compute.js';
 import type { Io } from '../src/io/source.js';
 import { computeStreamed } from '../src/io/stream.js';
 import { streamable } from '../src/cli/stream-check.js';

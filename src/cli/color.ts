@@ -2,7 +2,8 @@
  * Whether to colour, decided once: the --color flag, then NO_COLOR / FORCE_COLOR, then whether the
  * output is a terminal. (chalk's own detection ignores NO_COLOR and sniffs argv, so it is not used.)
  */
-import type { ColorMode } from './options.js';
+export const COLOR_MODES = ['auto', 'always', 'never'] as const;
+export type ColorMode = (typeof COLOR_MODES)[number];
 
 /** chalk level: 0 none, 1 basic, 2 256 colours, 3 truecolor. */
 export type ColorLevel = 0 | 1 | 2 | 3;

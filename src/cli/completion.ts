@@ -1,9 +1,13 @@
 /**
- * Shell completion scripts for bash, zsh and fish, written from a description of the commands and their
- * options (program.ts builds it from commander, so the scripts never fall behind the flags). Pure: text out.
+ * `bce completion bash|zsh|fish`: its declaration, and the shell completion scripts, written from a
+ * description of the commands and their options read from commander (so the scripts never fall behind
+ * the flags). The scripts are pure: text out.
  */
+import { Argument } from 'commander';
+import type { Command } from 'commander';
+import { refuseEarlyOptions } from './options.js';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 export interface CompletionOption {
@@ -29,6 +33,51 @@ export interface CompletionSpec {
   /** the program itself: `bce [bundle] [options]` */
   readonly program: CompletionCommand;
   readonly commands: readonly CompletionCommand[];
+}
+
+/** What the completion scripts need to know of a command, read from commander. */
+function describeCommand(cmd: Command, argChoices?: readonly string[]): CompletionCommand {
+  return {
+    name: cmd.name(),
+    description: cmd.description(),
+    options: cmd.options.map((o) => ({
+      flags: [o.short, o.long].filter((f): f is string => typeof f === 'string'),
+      description: o.description,
+      takesValue: o.required || o.optional,
+      takesFile: /<file/.test(o.flags),
+      ...(o.argChoices ? { choices: o.argChoices } : {}),
+    })),
+    ...(argChoices ? { argChoices } : {}),
+  };
+}
+
+/** Declares \`bce completion\` on the program (after the other commands); `parsed` receives the shell and the spec. */
+export function declareCompletion(program: Command, parsed: (shell: Shell, spec: CompletionSpec) => void): void {
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish')
+    .usage('bash|zsh|fish')
+    .addHelpText(
+      'after',
+      `
+Load it for this shell:
+  $ eval "$(bce completion bash)"
+  $ source <(bce completion zsh)
+  $ bce completion fish | source
+or save it where the shell looks: ~/.local/share/bash-completion/completions/bce, a directory of
+zsh's $fpath as _bce, ~/.config/fish/completions/bce.fish.`,
+    )
+    .helpOption('-h, --help', 'show this help')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .showHelpAfterError('(run bce completion --help for usage)')
+    .allowExcessArguments(false)
+    .action((shell: Shell) => {
+      refuseEarlyOptions(program, 'completion', '[options]');
+      parsed(shell, {
+        program: describeCommand(program),
+        commands: program.commands.map((c) => describeCommand(c, c.name() === 'completion' ? SHELLS : undefined)),
+      });
+    });
 }
 
 export function completionScript(shell: Shell, spec: CompletionSpec): string {

@@ -1,8 +1,11 @@
 /**
- * `bce [bundle]`: read -> validate -> compute -> format -> write.
+ * `bce [bundle]`, the program's own command: its flags, its options schema, and its run: read -> validate
+ * -> compute -> format -> write.
  */
+import * as z from 'zod/mini';
+import { Option } from 'commander';
+import type { Command } from 'commander';
 import type { Io } from '../io/source.js';
-import type { ComputeOptions } from './options.js';
 import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
 import { bceWithLogitsParallel, threadsFromEnv } from '../parallel.js';
 import { formatJson } from '../format/json.js';
@@ -12,6 +15,124 @@ import { ExitCode } from '../errors.js';
 import { commandTypo } from './suggest.js';
 import { streamable } from './stream-check.js';
 import { enableReadProgress } from '../format/progress.js';
+import {
+  addFlags,
+  colorFlag,
+  flag,
+  formatFlags,
+  formatOf,
+  inputFlags,
+  jsonRule,
+  labelSmoothingFlag,
+  numberText,
+  on,
+  optionsSchema,
+  parseOptions,
+  precisionFlag,
+  quietFlag,
+  rule,
+  text,
+  wholeText,
+  withInputs,
+} from './options.js';
+
+const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
+
+const computeFlags = {
+  ...inputFlags,
+  grad: flag(() => new Option('-g, --grad', 'also output d loss / d logits'), on),
+  gradTargets: flag(() => new Option('--grad-targets', 'also output d loss / d targets'), on),
+  ...formatFlags(FORMATS, 'output'),
+  precision: precisionFlag('significant digits in table and csv output (1-17); JSON always round-trips'),
+  color: colorFlag,
+  output: flag(() => new Option('-o, --output <file>', 'write the result to this file atomically instead of stdout'), text),
+  quiet: quietFlag('no warnings and no progress bar on stderr (errors still go there)'),
+  perClass: flag(
+    () => new Option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss'),
+    on,
+  ),
+  hist: flag(() => new Option('--hist', 'a histogram of the element losses (linear bins)'), on),
+  histLog: flag(
+    () => new Option('--hist-log', 'the histogram with logarithmic bins, for losses spanning decades').conflicts('hist'),
+    on,
+  ),
+  bins: flag(
+    () => new Option('--bins <n>', 'exactly n histogram bins (1-200; default: about log2(n) + 1, on round edges)'),
+    z.optional(wholeText(1, 200)),
+    'a whole number of bins from 1 to 200',
+  ),
+  step: flag(
+    () => new Option('--step <lr>', 'one gradient-descent step on the logits, x - lr * grad: prints the loss before and after'),
+    z.optional(numberText((x) => Number.isFinite(x) && x > 0)),
+    'a learning rate, a number > 0',
+  ),
+  labelSmoothing: labelSmoothingFlag,
+};
+
+/** The views that need every element loss in a table or a JSON document. */
+const VIEWS = [
+  ['--per-class', 'perClass'],
+  ['--hist', 'hist'],
+  ['--hist-log', 'histLog'],
+  ['--step', 'step'],
+] as const;
+
+/** bce's options: commander's raw values in, ComputeOptions out; the cross-flag rules in it. */
+const computeSchema = z.pipe(
+  optionsSchema(computeFlags).check(
+    jsonRule,
+    rule((o) => {
+      const format = formatOf(o);
+      if (format === 'table' || format === 'json') return undefined;
+      const view = VIEWS.find(([, key]) => o[key] !== undefined && o[key] !== false);
+      return view && `${view[0]} shows in the table or json format, not ${format}`;
+    }),
+    rule((o) => (o.bins !== undefined && !o.hist && !o.histLog ? '--bins needs --hist or --hist-log' : undefined)),
+  ),
+  z.transform((o) => {
+    const { json, hist, histLog, output, ...rest } = withInputs(o);
+    return {
+      ...rest,
+      grad: rest.grad ?? false,
+      gradTargets: rest.gradTargets ?? false,
+      format: formatOf(o),
+      /** -o -: stdout */
+      output: output === '-' ? undefined : output,
+      /** --hist / --hist-log: a histogram of the element losses, linear or logarithmic bins */
+      hist: histLog ? ('log' as const) : hist ? ('linear' as const) : undefined,
+    };
+  }),
+);
+export type ComputeOptions = z.output<typeof computeSchema>;
+
+const EXAMPLES = `
+Examples:
+  $ bce fixtures/examples/seed.json                      loss of a JSON bundle (mean)
+  $ bce -l logits.csv -t targets.csv -r sum --grad       sum and d loss / d logits
+  $ bce -l logits.csv -t targets.csv -p 3,1,1 --json     pos_weight per class, JSON out
+  $ bce -l logits.json -t targets.json -w weight.json -r none -f csv -o loss.csv
+  $ python dump.py | bce --json                          a bundle on stdin
+  $ bce run.json --per-class                             which class contributes most to the loss
+  $ bce run.json --hist-log                              how the element losses spread, in decades
+  $ bce run.json --step 0.1                              the loss before and after one SGD step
+  $ bce explain fixtures/examples/seed.json              the loss taken apart, step by step
+  $ eval "$(bce completion bash)"                        tab completion (also zsh, fish)
+
+A bundle is a JSON object {"logits": ..., "targets": ..., "weight"?: ..., "pos_weight"?: ...,
+"reduction"?: ...}; flags override its fields. A tensor is a number or nested arrays (JSON), or a
+matrix with one row per sample (CSV). Exit codes: 0 ok, 2 usage or input error.
+To check PyTorch's loss and gradients against bce's, see bce verify --help.`;
+
+/** Declares bce's own command on the program; `parsed` receives the validated options. */
+export function declareCompute(program: Command, parsed: (o: ComputeOptions) => void): void {
+  program
+    .description("PyTorch's BCEWithLogitsLoss (binary cross-entropy on logits) from files: loss and gradients, exactly.")
+    .usage('[bundle] [options]')
+    .argument('[bundle]', "a JSON bundle file; '-' or piped stdin when no --logits is given");
+  addFlags(program, computeFlags)
+    .addHelpText('after', EXAMPLES)
+    .action((bundle: string | undefined, raw: Record<string, unknown>) => parsed(parseOptions(computeSchema, computeFlags, raw, bundle)));
+}
 
 /** The flags that need ./views.js (kept here so a plain run does not load it). */
 function wantsViews(o: ComputeOptions): boolean {

@@ -1,24 +1,54 @@
 /**
- * zod schemas for the command's options and the bundle's structure -> typed values; the legacy
- * size_average / reduce mapping. Finding a problem (zod issue with a path) is kept apart from wording it.
+ * The option groups that commands share, each flag declared once: its commander option (help, choices),
+ * the zod schema of the value commander hands over, and how a bad value is described. A command module
+ * (compute.ts, verify.ts, explain.ts) picks groups, adds its own flags, and builds its schema with
+ * `optionsSchema`; `parseOptions` turns a zod issue into one UsageError line. Finding a problem (a zod issue
+ * with a path) is kept apart from wording it.
  */
 import * as z from 'zod/mini';
+import { Option } from 'commander';
+import type { Command } from 'commander';
 import { UsageError, showValue } from '../errors.js';
-import type { Reduction } from '../core/kernel.js';
+import { REDUCTION_NAMES, givesReduction, resolveReduction } from '../core/reduction.js';
 import { TENSOR_FORMATS } from '../io/read-tensor.js';
 import type { ReadOptions } from '../io/read-tensor.js';
 import { CSV_ENGINES, delimiterOf } from '../io/csv-dialect.js';
 import { parseNumber } from '../io/number.js';
-import { DTYPES, resolveTolerances } from '../core/verify.js';
-import type { Dtype } from '../core/verify.js';
+import { COLOR_MODES } from './color.js';
 
-export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
-/** what --reduction and a bundle's "reduction" accept; elementwise_mean is PyTorch's old alias of mean */
-export const REDUCTION_NAMES = ['none', 'mean', 'sum', 'elementwise_mean'] as const;
-export const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
-export const COLOR_MODES = ['auto', 'always', 'never'] as const;
-export type Format = (typeof FORMATS)[number];
-export type ColorMode = (typeof COLOR_MODES)[number];
+/** One flag: made into commander options for each program, checked by `schema`. */
+export interface Flag<S extends z.ZodMiniType = z.ZodMiniType> {
+  /** the commander option(s): a pair like --header / --no-header sets one value */
+  options: () => Option[];
+  schema: S;
+  /** a bad value is worded "--flag: expected <expected>, got <value>" */
+  expected?: string;
+}
+export type Flags = Record<string, Flag>;
+
+/** A flag from a commander option and the zod schema of its value. */
+export function flag<S extends z.ZodMiniType>(option: () => Option | Option[], schema: S, expected?: string): Flag<S> {
+  return { options: () => [option()].flat(), schema, expected };
+}
+
+/** An optional string value (a file, a list), never refused here. */
+export const text = z.optional(z.string());
+/** A switch. */
+export const on = z.optional(z.boolean());
+
+/** A whole number from `min` to `max`. */
+export const wholeText = (min: number, max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/)),
+    z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(min), z.maximum(max))),
+  );
+
+/** A number in bce's strict grammar, checked by `ok`. */
+export const numberText = (ok: (x: number) => boolean) =>
+  z.pipe(
+    z.string().check(z.refine((s: string) => parseNumber(s) !== undefined && ok(parseNumber(s) as number))),
+    z.transform((s: string) => parseNumber(s) as number),
+  );
 
 /** Strict booleans for the legacy flags: true/false (any case), 1/0, yes/no. */
 const boolText = z.pipe(
@@ -26,362 +56,195 @@ const boolText = z.pipe(
   z.transform((s: string) => /^(true|1|yes)$/i.test(s)),
 );
 
-/** Significant digits, 1 to 17 (17 always round-trips a double). */
-const precisionText = z.pipe(
-  z.string().check(z.regex(/^\d+$/)),
-  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(17))),
-);
+const oneOf = (choices: readonly string[]) => `one of ${choices.join(', ')}`;
 
-/** The input options shared by bce and bce verify, as commander hands them over. */
-const inputOptionsShape = {
-  logits: z.optional(z.string()),
-  targets: z.optional(z.string()),
-  weight: z.optional(z.string()),
-  posWeight: z.optional(z.string()),
-  reduction: z.optional(z.enum(REDUCTION_NAMES)),
-  sizeAverage: z.optional(boolText),
-  reduce: z.optional(boolText),
-  inputFormat: z.optional(z.enum(TENSOR_FORMATS)),
-  header: z.optional(z.boolean()),
-  delimiter: z.optional(z.pipe(z.string().check(z.refine((s: string) => delimiterOf(s) !== undefined)), z.transform((s: string) => delimiterOf(s) as string))),
-  csvEngine: z.optional(z.enum(CSV_ENGINES)),
+/** Where the inputs come from and how they are read: bce, bce verify and bce explain. */
+export const inputFlags = {
+  logits: flag(
+    () => new Option('-l, --logits <file>', "logits: .json, .csv, .npy, or file.npz:NAME / file.safetensors:NAME; '-' reads stdin"),
+    text,
+  ),
+  targets: flag(() => new Option('-t, --targets <file>', "targets, exactly the logits' shape; '-' reads stdin"), text),
+  weight: flag(
+    () => new Option('-w, --weight <file|list>', "weight, broadcastable to the logits' shape; a list like 0.7,0.2,0.1 is a 1-D tensor"),
+    text,
+  ),
+  posWeight: flag(
+    () => new Option('-p, --pos-weight <file|list>', "pos_weight, broadcastable to the logits' shape, normally one value per class"),
+    text,
+  ),
+  reduction: flag(
+    () =>
+      new Option('-r, --reduction <r>', 'none | mean | sum (default: mean); elementwise_mean is a deprecated alias of mean').choices(
+        REDUCTION_NAMES,
+      ),
+    z.optional(z.enum(REDUCTION_NAMES)),
+    oneOf(REDUCTION_NAMES),
+  ),
+  sizeAverage: flag(
+    () => new Option('--size-average <bool>', 'legacy PyTorch flag (true|false); with --reduce it decides the reduction, with a deprecation warning'),
+    z.optional(boolText),
+    'true or false',
+  ),
+  reduce: flag(
+    () => new Option('--reduce <bool>', 'legacy PyTorch flag (true|false); false means reduction none'),
+    z.optional(boolText),
+    'true or false',
+  ),
+  inputFormat: flag(
+    () =>
+      new Option('--input-format <fmt>', 'read every input as this format instead of going by extension and content').choices(
+        TENSOR_FORMATS,
+      ),
+    z.optional(z.enum(TENSOR_FORMATS)),
+    oneOf(TENSOR_FORMATS),
+  ),
+  header: flag(
+    () => [
+      new Option('--header', 'CSV: the first row is a header (default: a header when none of its cells is a number)'),
+      new Option('--no-header', 'CSV: the first row is data'),
+    ],
+    on,
+  ),
+  delimiter: flag(
+    () => new Option('--delimiter <c>', "CSV: ',' ';' tab space (one space) or whitespace (runs of spaces and tabs); default: sniffed"),
+    z.optional(
+      z.pipe(
+        z.string().check(z.refine((s: string) => delimiterOf(s) !== undefined)),
+        z.transform((s: string) => delimiterOf(s) as string),
+      ),
+    ),
+    "one of ',' ';' tab space whitespace",
+  ),
+  csvEngine: flag(
+    () =>
+      new Option('--csv-engine <e>', 'CSV reader: auto (fast scanner, csv-parse for what it does not handle), fast, csv-parse').choices(
+        CSV_ENGINES,
+      ),
+    z.optional(z.enum(CSV_ENGINES)),
+    oneOf(CSV_ENGINES),
+  ),
 };
 
-/** The input fields of validated options, shared by bce and bce verify. */
-export interface InputOptions {
-  bundle?: string;
-  logits?: string;
-  targets?: string;
-  weight?: string;
-  posWeight?: string;
-  reduction?: (typeof REDUCTION_NAMES)[number];
-  sizeAverage?: boolean;
-  reduce?: boolean;
-  /** how files are read: --input-format (and the CSV dialect) */
-  read: ReadOptions;
-}
-
-type RawInputOptions = { [K in keyof typeof inputOptionsShape]?: z.infer<(typeof inputOptionsShape)[K]> };
-
-/** How files are read: only the settings given, so that the defaults stay visible as absent. */
-function readOptionsOf(o: RawInputOptions): ReadOptions {
-  const read: ReadOptions = { inputFormat: o.inputFormat };
-  if (o.header !== undefined || o.delimiter !== undefined || o.csvEngine !== undefined) {
-    read.csv = { header: o.header, delimiter: o.delimiter, engine: o.csvEngine };
-  }
-  return read;
-}
-
-/** The validated input fields out of a parsed option object. */
-function inputOptionsOf(o: RawInputOptions, bundle: string | undefined): InputOptions {
+/** -f, --format and --json, for a command whose outputs are `formats` (`what` names them in the help). */
+export function formatFlags<const F extends readonly [string, ...string[]]>(formats: F, what: string) {
   return {
-    bundle,
-    logits: o.logits,
-    targets: o.targets,
-    weight: o.weight,
-    posWeight: o.posWeight,
-    reduction: o.reduction,
-    sizeAverage: o.sizeAverage,
-    reduce: o.reduce,
-    read: readOptionsOf(o),
+    format: flag(
+      () => new Option('-f, --format <f>', `${what} format (default: table)`).choices(formats),
+      z.optional(z.enum(formats)),
+      oneOf(formats),
+    ),
+    json: flag(() => new Option('--json', 'same as --format json'), on),
   };
 }
 
-/** A number in bce's strict grammar, checked by `ok`. */
-const numberText = (ok: (x: number) => boolean) =>
-  z.pipe(
-    z.string().check(z.refine((s: string) => parseNumber(s) !== undefined && ok(parseNumber(s) as number))),
-    z.transform((s: string) => parseNumber(s) as number),
+/** --precision, with the help of the command (what its digits apply to). */
+export const precisionFlag = (help: string) =>
+  flag(
+    () => new Option('--precision <digits>', help),
+    z.optional(wholeText(1, 17)),
+    'a whole number of significant digits from 1 to 17',
   );
-/** --step: a learning rate, finite and > 0. */
-const learningRateText = numberText((x) => Number.isFinite(x) && x > 0);
-/** --label-smoothing: eps in [0, 1]. */
-const smoothingText = numberText((x) => x >= 0 && x <= 1);
-/** --bins: 1 to 200 bins. */
-const binsText = z.pipe(
-  z.string().check(z.regex(/^\d+$/)),
-  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(200))),
+
+/** -q, --quiet, with the help of the command (what it keeps off stderr or stdout). */
+export const quietFlag = (help: string) => flag(() => new Option('-q, --quiet', help), on);
+
+export const colorFlag = flag(
+  () =>
+    new Option('--color <when>', 'colour in table and text output; auto = only on a terminal and never when NO_COLOR is set')
+      .choices(COLOR_MODES)
+      .default('auto'),
+  z._default(z.enum(COLOR_MODES), 'auto'),
+  oneOf(COLOR_MODES),
 );
 
-/** The compute command's options as commander hands them over (strings and booleans). */
-export const computeOptionsSchema = z.object({
-  ...inputOptionsShape,
-  grad: z.optional(z.boolean()),
-  gradTargets: z.optional(z.boolean()),
-  format: z.optional(z.enum(FORMATS)),
-  json: z.optional(z.boolean()),
-  precision: z.optional(precisionText),
-  color: z.optional(z.enum(COLOR_MODES)),
-  output: z.optional(z.string()),
-  perClass: z.optional(z.boolean()),
-  hist: z.optional(z.boolean()),
-  histLog: z.optional(z.boolean()),
-  bins: z.optional(binsText),
-  step: z.optional(learningRateText),
-  labelSmoothing: z.optional(smoothingText),
-  quiet: z.optional(z.boolean()),
-});
-
-export interface ComputeOptions extends InputOptions {
-  grad: boolean;
-  gradTargets: boolean;
-  format: Format;
-  precision?: number;
-  color: ColorMode;
-  output?: string;
-  /** --per-class: the breakdown per class (the last dimension) */
-  perClass?: boolean;
-  /** --hist / --hist-log: a histogram of the element losses, linear or logarithmic bins */
-  hist?: 'linear' | 'log';
-  /** --bins: exactly this many histogram bins */
-  bins?: number;
-  /** --step: the learning rate of one gradient-descent step on the logits */
-  step?: number;
-  /** --label-smoothing: y' = y (1 - eps) + eps / 2 */
-  labelSmoothing?: number;
-  /** -q, --quiet: no warnings and no progress bar on stderr */
-  quiet?: boolean;
-}
-
-const FLAG_OF: Record<string, string> = {
-  inputFormat: '--input-format',
-  header: '--header',
-  delimiter: '--delimiter',
-  csvEngine: '--csv-engine',
-  logits: '--logits',
-  targets: '--targets',
-  weight: '--weight',
-  posWeight: '--pos-weight',
-  reduction: '--reduction',
-  sizeAverage: '--size-average',
-  reduce: '--reduce',
-  format: '--format',
-  precision: '--precision',
-  color: '--color',
-  output: '--output',
-  bins: '--bins',
-  step: '--step',
-  labelSmoothing: '--label-smoothing',
-};
-
-const EXPECTED: Record<string, string> = {
-  inputFormat: `one of ${TENSOR_FORMATS.join(', ')}`,
-  delimiter: "one of ',' ';' tab space whitespace",
-  csvEngine: `one of ${CSV_ENGINES.join(', ')}`,
-  reduction: `one of ${REDUCTION_NAMES.join(', ')}`,
-  sizeAverage: 'true or false',
-  reduce: 'true or false',
-  format: `one of ${FORMATS.join(', ')}`,
-  precision: 'a whole number of significant digits from 1 to 17',
-  color: `one of ${COLOR_MODES.join(', ')}`,
-  bins: 'a whole number of bins from 1 to 200',
-  step: 'a learning rate, a number > 0',
-  labelSmoothing: 'a number from 0 to 1',
-};
-
-/** Validates commander's raw option object; a problem becomes a UsageError naming the flag. */
-export function parseComputeOptions(raw: Record<string, unknown>, bundle?: string): ComputeOptions {
-  const r = computeOptionsSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const key = String(issue.path[0] ?? '');
-    const flag = FLAG_OF[key] ?? key;
-    const got = raw[key];
-    throw new UsageError(`${flag}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${showValue(got)}`);
-  }
-  const o = r.data;
-  let format: Format = o.format ?? 'table';
-  if (o.json) {
-    if (o.format !== undefined && o.format !== 'json') throw new UsageError(`--json conflicts with --format ${o.format}`);
-    format = 'json';
-  }
-  const views = [
-    ['--per-class', o.perClass],
-    ['--hist', o.hist],
-    ['--hist-log', o.histLog],
-    ['--step', o.step !== undefined],
-  ] as const;
-  for (const [flag, on] of views) {
-    if (on && format !== 'table' && format !== 'json') {
-      throw new UsageError(`${flag} shows in the table or json format, not ${format}`);
-    }
-  }
-  if (o.bins !== undefined && !o.hist && !o.histLog) throw new UsageError('--bins needs --hist or --hist-log');
-  return {
-    ...inputOptionsOf(o, bundle),
-    grad: o.grad ?? false,
-    gradTargets: o.gradTargets ?? false,
-    format,
-    precision: o.precision,
-    color: o.color ?? 'auto',
-    output: o.output === '-' ? undefined : o.output,
-    perClass: o.perClass,
-    hist: o.histLog ? 'log' : o.hist ? 'linear' : undefined,
-    bins: o.bins,
-    step: o.step,
-    labelSmoothing: o.labelSmoothing,
-    quiet: o.quiet,
-  };
-}
-
-// ------------------------------------------------------------------------------------------------
-// bce explain
-// ------------------------------------------------------------------------------------------------
-
-export interface ExplainOptions extends InputOptions {
-  labelSmoothing?: number;
-  /** rows of the last dimension to walk through */
-  rows: number;
-  precision?: number;
-  color: ColorMode;
-}
-
-const rowsText = z.pipe(
-  z.string().check(z.regex(/^\d+$/)),
-  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.minimum(1), z.maximum(100))),
+export const labelSmoothingFlag = flag(
+  () =>
+    new Option('--label-smoothing <eps>', "smooth the targets first, y' = y (1 - eps) + eps / 2, as Keras does (0 <= eps <= 1)"),
+  z.optional(numberText((x) => x >= 0 && x <= 1)),
+  'a number from 0 to 1',
 );
 
-/** bce explain's options: the inputs, --label-smoothing, --rows, --precision and --color. */
-export function parseExplainOptions(raw: Record<string, unknown>, bundle?: string): ExplainOptions {
-  const { rows, ...rest } = raw;
-  const r = rowsText.safeParse(rows ?? '2');
-  if (!r.success) throw new UsageError(`--rows: expected a whole number of rows from 1 to 100, got ${showValue(rows)}`);
-  const c = parseComputeOptions(rest, bundle);
-  const { bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read } = c;
-  return {
-    ...{ bundle: b, logits, targets, weight, posWeight, reduction, sizeAverage, reduce, read },
-    labelSmoothing: c.labelSmoothing,
-    rows: r.data,
-    precision: c.precision,
-    color: c.color,
-  };
+/** Adds the flags' commander options to a command. */
+export function addFlags(cmd: Command, flags: Flags): Command {
+  for (const f of Object.values(flags)) for (const o of f.options()) cmd.addOption(o);
+  return cmd;
 }
 
-// ------------------------------------------------------------------------------------------------
-// bce verify
-// ------------------------------------------------------------------------------------------------
+type ShapeOf<F extends Flags> = { [K in keyof F]: F[K]['schema'] };
 
-export const VERIFY_FORMATS = ['table', 'json'] as const;
-export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
+/** The zod object of a command's options: the positional bundle and its flags. */
+export function optionsSchema<F extends Flags>(flags: F) {
+  const shape = Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, f.schema])) as ShapeOf<F>;
+  return z.object({ bundle: text, ...shape });
+}
 
-/** A tolerance: the strict number grammar, finite and >= 0. */
-const toleranceText = z.pipe(
-  z.string(),
-  z.pipe(z.transform((s: string) => parseNumber(s.trim()) ?? NaN), z.number().check(z.minimum(0))),
+/** A command's schema, built when first asked for: a run builds only the schema of its command. */
+export function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+/** A rule across flags, for `.check()`: the message of what is wrong, or undefined. */
+export function rule<T>(problem: (o: T) => string | undefined) {
+  return z.check<T>((ctx) => {
+    const message = problem(ctx.value);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+}
+
+/** `--json` is `--format json`, and conflicts with another --format. */
+export const jsonRule = rule<{ json?: boolean; format?: string }>((o) =>
+  o.json && o.format !== undefined && o.format !== 'json' ? `--json conflicts with --format ${o.format}` : undefined,
 );
 
-/** The verify command's options as commander hands them over. */
-export const verifyOptionsSchema = z.object({
-  ...inputOptionsShape,
-  expectedLoss: z.optional(z.string()),
-  expectedGrad: z.optional(z.string()),
-  expectedGradTargets: z.optional(z.string()),
-  dtype: z.optional(z.enum(DTYPES)),
-  rtol: z.optional(toleranceText),
-  atol: z.optional(toleranceText),
-  equalNan: z.optional(z.boolean()),
-  quiet: z.optional(z.boolean()),
-  format: z.optional(z.enum(VERIFY_FORMATS)),
-  json: z.optional(z.boolean()),
-  color: z.optional(z.enum(COLOR_MODES)),
-});
-
-export interface VerifyOptions extends InputOptions {
-  /** a file, or a number given on the command line */
-  expectedLoss?: string;
-  expectedGrad?: string;
-  expectedGradTargets?: string;
-  /** --dtype; when absent, the bundle's "dtype", else float32 */
-  dtype?: Dtype;
-  /** both or neither (checked here, as assert_close does) */
-  rtol?: number;
-  atol?: number;
-  equalNan: boolean;
-  quiet: boolean;
-  format: VerifyFormat;
-  color: ColorMode;
+/** The output format: --json, else --format, else table. */
+export function formatOf<F extends string>(o: { json?: boolean; format?: F }): F | 'json' | 'table' {
+  return o.json ? 'json' : (o.format ?? 'table');
 }
 
-const VERIFY_FLAG_OF: Record<string, string> = {
-  ...FLAG_OF,
-  expectedLoss: '--expected-loss',
-  expectedGrad: '--expected-grad',
-  expectedGradTargets: '--expected-grad-targets',
-  dtype: '--dtype',
-  rtol: '--rtol',
-  atol: '--atol',
-};
+/** sizeAverage -> --size-average: commander's attribute name back to its flag. */
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-const VERIFY_EXPECTED: Record<string, string> = {
-  ...EXPECTED,
-  format: `one of ${VERIFY_FORMATS.join(', ')}`,
-  dtype: `one of ${DTYPES.join(', ')}`,
-  rtol: 'a finite number >= 0',
-  atol: 'a finite number >= 0',
-};
-
-/** Validates commander's raw option object for `bce verify`; a problem becomes a UsageError naming the flag. */
-export function parseVerifyOptions(raw: Record<string, unknown>, bundle?: string): VerifyOptions {
-  const r = verifyOptionsSchema.safeParse(raw);
-  if (!r.success) {
-    const key = String(r.error.issues[0].path[0] ?? '');
-    const flag = VERIFY_FLAG_OF[key] ?? key;
-    throw new UsageError(`${flag}: expected ${VERIFY_EXPECTED[key] ?? 'a valid value'}, got ${showValue(raw[key])}`);
-  }
-  const o = r.data;
-  let format: VerifyFormat = o.format ?? 'table';
-  if (o.json) {
-    if (o.format !== undefined && o.format !== 'json') throw new UsageError(`--json conflicts with --format ${o.format}`);
-    format = 'json';
-  }
-  // Only one of rtol/atol is an error, as in assert_close: checked before any input is read.
-  resolveTolerances('float64', o.rtol, o.atol);
-  return {
-    ...inputOptionsOf(o, bundle),
-    expectedLoss: o.expectedLoss,
-    expectedGrad: o.expectedGrad,
-    expectedGradTargets: o.expectedGradTargets,
-    dtype: o.dtype,
-    rtol: o.rtol,
-    atol: o.atol,
-    equalNan: o.equalNan ?? false,
-    quiet: o.quiet ?? false,
-    format,
-    color: o.color ?? 'auto',
-  };
+/** Validates commander's raw options (and the bundle argument); a problem becomes a UsageError. */
+export function parseOptions<S extends z.ZodMiniType>(
+  schema: S,
+  flags: Flags,
+  raw: Record<string, unknown>,
+  bundle: string | undefined,
+): z.output<S> {
+  // every flag of the command is a key of the options, undefined when not given
+  const given = Object.fromEntries(Object.keys(flags).map((k) => [k, raw[k]]));
+  const r = schema.safeParse({ ...given, bundle });
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  // a rule across flags words its own message; a bad value is worded from its flag
+  if (issue.path.length === 0) throw new UsageError(issue.message);
+  const key = String(issue.path[0]);
+  throw new UsageError(`${flagOf(key)}: expected ${flags[key]?.expected ?? 'a valid value'}, got ${showValue(raw[key])}`);
 }
 
-export interface ResolvedReduction {
-  reduction: Reduction;
-  /** deprecation warnings, in PyTorch's words */
-  warnings: string[];
-}
+type RawInputs = z.output<ReturnType<typeof optionsSchema<typeof inputFlags>>>;
 
 /**
- * PyTorch's reduction rules (torch/nn/_reduction.py): when size_average or reduce is given they decide,
- * an absent one counting as true; 'elementwise_mean' is an old alias of 'mean'. Both warn.
+ * The input fields as the readers take them: the CSV settings gathered in `read` (only those given, so
+ * that the defaults stay visible as absent), and the reduction the flags decide, resolved once here.
  */
-export function resolveReduction(
-  reduction: string | undefined,
-  sizeAverage: boolean | undefined,
-  reduce: boolean | undefined,
-): ResolvedReduction {
-  if (sizeAverage !== undefined || reduce !== undefined) {
-    const sa = sizeAverage ?? true;
-    const rd = reduce ?? true;
-    const chosen: Reduction = sa && rd ? 'mean' : rd ? 'sum' : 'none';
-    return {
-      reduction: chosen,
-      warnings: [`size_average and reduce args will be deprecated, please use reduction='${chosen}' instead.`],
-    };
+export function withInputs<T extends RawInputs>(o: T) {
+  const { inputFormat, header, delimiter, csvEngine, ...rest } = o;
+  const read: ReadOptions = { inputFormat };
+  if (header !== undefined || delimiter !== undefined || csvEngine !== undefined) {
+    read.csv = { header, delimiter, engine: csvEngine };
   }
-  if (reduction === 'elementwise_mean') {
-    return {
-      reduction: 'mean',
-      warnings: ["reduction='elementwise_mean' is deprecated, please use reduction='mean' instead."],
-    };
-  }
-  if (reduction === undefined) return { reduction: 'mean', warnings: [] };
-  if ((REDUCTIONS as readonly string[]).includes(reduction)) return { reduction: reduction as Reduction, warnings: [] };
-  throw new UsageError(`${reduction} is not a valid value for reduction`);
+  const flagReduction = givesReduction(o) ? resolveReduction(o.reduction, o.sizeAverage, o.reduce) : undefined;
+  return { ...rest, flagReduction, read };
+}
+
+/** The input options of every command, as io/inputs.ts reads them. */
+export type InputOptions = ReturnType<typeof withInputs<RawInputs>>;
+
+/** Refuses bce's own options given before a subcommand's name: they would be silently dropped. */
+export function refuseEarlyOptions(program: Command, name: string, usage: string): void {
+  const early = program.options.find((opt) => program.getOptionValueSource(opt.attributeName()) === 'cli');
+  if (early) throw new UsageError(`${early.long ?? early.flags} goes after ${name}: bce ${name} ${usage}`);
 }

@@ -3,8 +3,8 @@
  * no gradients and no view that needs every element, logits and targets given as files (not stdin, not an
  * archive member, not a bundle).
  */
-import type { ComputeOptions } from './options.js';
-import { resolveReduction } from './options.js';
+import type { ComputeOptions } from './compute.js';
+import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { splitMember } from '../io/read-tensor.js';
 
 /** Whether the options allow streaming at all (the files are looked at by computeStreamed). */
@@ -14,12 +14,7 @@ export function streamable(o: ComputeOptions): boolean {
   if (o.weight === '-' || o.posWeight === '-') return false;
   if (o.grad || o.gradTargets || o.perClass || o.hist || o.step !== undefined || o.labelSmoothing !== undefined) return false;
   if (o.format === 'ndjson') return false;
-  let reduction: string;
-  try {
-    reduction = resolveReduction(o.reduction, o.sizeAverage, o.reduce).reduction;
-  } catch {
-    return false;
-  }
+  const reduction = o.flagReduction?.reduction ?? DEFAULT_REDUCTION;
   return reduction === 'mean' || reduction === 'sum';
 }
 

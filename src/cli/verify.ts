@@ -1,28 +1,144 @@
 /**
- * `bce verify [bundle]`: read the inputs and the values PyTorch dumped -> round the inputs to the dtype
- * PyTorch computed in -> bce's float64 loss and gradients -> compare as torch.testing.assert_close -> report.
- * Returns the exit code: 0 when everything is within tolerance, 1 on any mismatch (a wrong shape included);
- * bad input throws (exit 2).
+ * `bce verify [bundle]`: its flags, its options schema, and its run: read the inputs and the values PyTorch
+ * dumped -> round the inputs to the dtype PyTorch computed in -> bce's float64 loss and gradients -> compare
+ * as torch.testing.assert_close -> report. The exit code: 0 when everything is within tolerance, 1 on any
+ * mismatch (a wrong shape included); bad input throws (exit 2).
  */
+import * as z from 'zod/mini';
+import { Option } from 'commander';
+import type { Command } from 'commander';
 import type { Io } from '../io/source.js';
 import { SourceReader } from '../io/source.js';
 import { parseNumber } from '../io/number.js';
 import { parseList } from '../io/read-tensor.js';
-import type { VerifyOptions } from './options.js';
 import type { Bundle, Operand } from '../io/inputs.js';
-import { INPUT_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../io/inputs.js';
+import { BUNDLE_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../io/inputs.js';
 import { bceWithLogits } from '../core/kernel.js';
 import type { Tensor } from '../core/tensor.js';
 import { sameShape, shapeString } from '../core/tensor.js';
 import type { Comparison, Dtype } from '../core/verify.js';
-import { allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../core/verify.js';
+import { DTYPES, allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../core/verify.js';
 import { formatVerifyJson, formatVerifyText } from '../format/verify-report.js';
 import type { Paint } from '../format/verify-report.js';
 import { colorLevel } from './color.js';
 import { ExitCode, UsageError, quote } from '../errors.js';
+import {
+  addFlags,
+  colorFlag,
+  flag,
+  formatFlags,
+  formatOf,
+  inputFlags,
+  jsonRule,
+  on,
+  once,
+  optionsSchema,
+  parseOptions,
+  quietFlag,
+  refuseEarlyOptions,
+  rule,
+  text,
+  withInputs,
+} from './options.js';
 
-/** The bundle keys verify accepts: the inputs, the dumped values and the dtype. */
-export const VERIFY_KEYS = [...INPUT_KEYS, 'loss', 'grad', 'grad_targets', 'dtype'] as const;
+/** A tolerance: the strict number grammar, finite and >= 0. */
+const toleranceText = z.optional(
+  z.pipe(
+    z.string(),
+    z.pipe(z.transform((s: string) => parseNumber(s.trim()) ?? NaN), z.number().check(z.minimum(0))),
+  ),
+);
+
+const verifyFlags = {
+  ...inputFlags,
+  expectedLoss: flag(
+    () => new Option('--expected-loss <file|number>', 'the dumped loss, a file or a number (overrides the bundle\'s "loss")'),
+    text,
+  ),
+  expectedGrad: flag(() => new Option('--expected-grad <file>', 'the dumped d loss / d logits (overrides the bundle\'s "grad")'), text),
+  expectedGradTargets: flag(
+    () => new Option('--expected-grad-targets <file>', 'the dumped d loss / d targets (overrides the bundle\'s "grad_targets")'),
+    text,
+  ),
+  dtype: flag(
+    () =>
+      new Option(
+        '--dtype <dtype>',
+        'the dtype PyTorch computed in: rounds the inputs and picks the tolerances (default: the bundle\'s "dtype", else float32)',
+      ).choices(DTYPES),
+    z.optional(z.enum(DTYPES)),
+    `one of ${DTYPES.join(', ')}`,
+  ),
+  rtol: flag(
+    () => new Option('--rtol <r>', 'relative tolerance; needs --atol too (default: by dtype, as assert_close)'),
+    toleranceText,
+    'a finite number >= 0',
+  ),
+  atol: flag(() => new Option('--atol <a>', 'absolute tolerance; needs --rtol too'), toleranceText, 'a finite number >= 0'),
+  equalNan: flag(() => new Option('--equal-nan', 'NaN matches NaN'), on),
+  quiet: quietFlag('print no report; the exit code tells (errors still go to stderr)'),
+  ...formatFlags(['table', 'json'], 'report'),
+  color: colorFlag,
+};
+
+/** Only one of rtol/atol is an error, as in assert_close: checked before any input is read. */
+const toleranceRule = rule<{ rtol?: number; atol?: number }>((o) => {
+  try {
+    resolveTolerances('float64', o.rtol, o.atol);
+    return undefined;
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
+  }
+});
+
+/** bce verify's options: commander's raw values in, VerifyOptions out; the cross-flag rules in it. */
+const verifySchema = once(() =>
+  z.pipe(
+    optionsSchema(verifyFlags).check(jsonRule, toleranceRule),
+    z.transform((o) => {
+      const { json, ...rest } = withInputs(o);
+      return { ...rest, format: formatOf(o), equalNan: rest.equalNan ?? false, quiet: rest.quiet ?? false };
+    }),
+  ),
+);
+export type VerifyOptions = z.output<ReturnType<typeof verifySchema>>;
+
+const VERIFY_EXAMPLES = `
+Examples:
+  $ bce verify step.json                                 loss and gradients dumped by a float32 training step
+  $ bce verify step.json --dtype float64 --format json   float64 tolerances, a JSON report
+  $ bce verify -l logits.csv -t targets.csv --expected-loss 0.6931 --expected-grad grad.csv
+  $ bce verify step.json --rtol 1e-4 --atol 1e-6 -q && echo ok
+  $ python dump.py | bce verify                          a bundle on stdin
+
+The bundle holds the inputs as for bce, and the dumped values: "loss" (a number, or nested arrays for
+reduction none), "grad" (d loss / d logits), "grad_targets" (d loss / d targets), and optionally
+"dtype". At least one dumped value is needed. Each is compared as torch.testing.assert_close(dumped,
+bce's float64 value) would: |dumped - bce| <= atol + rtol * |bce|. Inputs are first rounded to the dtype.
+A reduced loss may be dumped as a number or as a one-element tensor ([0.69]).
+Exit codes: 0 all within tolerance, 1 a mismatch (a wrong shape included), 2 usage or input error.`;
+
+/** Declares `bce verify` on the program; `parsed` receives the validated options. */
+export function declareVerify(program: Command, parsed: (o: VerifyOptions) => void): void {
+  const cmd = program
+    .command('verify')
+    .description(
+      "check a loss and gradients computed by PyTorch against bce's exact values, as torch.testing.assert_close would",
+    )
+    .usage('[bundle] [options]')
+    .helpOption('-h, --help', 'show this help')
+    .argument('[bundle]', "a JSON bundle with the inputs and the dumped values; '-' or piped stdin when no --logits is given")
+    .showHelpAfterError('(run bce verify --help for usage)')
+    .allowExcessArguments(false);
+  addFlags(cmd, verifyFlags)
+    .addHelpText('after', VERIFY_EXAMPLES)
+    .action((bundle: string | undefined, raw: Record<string, unknown>) => {
+      // bce's options before the word verify would be parsed by bce and silently dropped: refuse them
+      refuseEarlyOptions(program, 'verify', '[bundle] [options]');
+      parsed(parseOptions(verifySchema(), verifyFlags, raw, bundle));
+    });
+}
 
 /** The dumped quantities, in report order: name (= bundle key) and the flag that overrides it. */
 const QUANTITIES = [
@@ -32,11 +148,11 @@ const QUANTITIES = [
 ] as const;
 
 /** What PyTorch computed in when neither --dtype nor the bundle says: the default of torch.tensor and of models. */
-export const DEFAULT_DTYPE: Dtype = 'float32';
+const DEFAULT_DTYPE: Dtype = 'float32';
 
 export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
   checkStdinOnce(o, io);
-  const problem = await loadProblem(o, io, VERIFY_KEYS);
+  const problem = await loadProblem(o, io, BUNDLE_KEYS);
   const bundle = problem.bundle;
 
   // The dumped values: a flag overrides the bundle's key. --expected-loss may be a number.

@@ -2,7 +2,7 @@
  * The extra views of `bce` that a run may ask for (--per-class, --hist, --step, --format ndjson): computed
  * from the problem and the result, loaded only when one is asked for. Numbers only; the writers word them.
  */
-import type { ComputeOptions } from './options.js';
+import type { ComputeOptions } from './compute.js';
 import type { Problem } from '../io/inputs.js';
 import type { BceResult } from '../core/kernel.js';
 import type { Tensor } from '../core/tensor.js';

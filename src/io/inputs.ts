@@ -15,7 +15,7 @@ import { inMemory, isMember, opened } from './declared.js';
 import type { ReadOptions } from './read-tensor.js';
 import type { BundleValue } from './json.js';
 import { parseNumber } from './number.js';
-import { REDUCTION_NAMES, resolveReduction } from '../cli/options.js';
+import { REDUCTION_NAMES, resolveReduction } from '../core/reduction.js';
 import type { InputOptions } from '../cli/options.js';
 import type { Reduction } from '../core/kernel.js';
 
@@ -291,11 +291,8 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   // The shapes are checked as declared, before an archive member's data is inflated or decoded.
   checkShapes(logits.tensor.shape, targets.tensor.shape, targets.where, weight, posWeight);
 
-  // Any reduction flag overrides all of the bundle's reduction fields together.
-  const byFlag = flags.reduction !== undefined || flags.sizeAverage !== undefined || flags.reduce !== undefined;
-  const { reduction, warnings } = byFlag
-    ? resolveReduction(flags.reduction, flags.sizeAverage, flags.reduce)
-    : resolveReduction(bundle?.reduction, bundle?.sizeAverage, bundle?.reduce);
+  // Any reduction flag overrides all of the bundle's reduction fields together (the flags' one is resolved with them).
+  const { reduction, warnings } = flags.flagReduction ?? resolveReduction(bundle?.reduction, bundle?.sizeAverage, bundle?.reduce);
   return {
     logits: loadOperand(logits),
     targets: loadOperand(targets),

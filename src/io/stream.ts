@@ -16,8 +16,8 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { InputError, printableName } from '../errors.js';
 import type { Io } from './source.js';
-import type { ComputeOptions } from '../cli/options.js';
-import { resolveReduction } from '../cli/options.js';
+import type { ComputeOptions } from '../cli/compute.js';
+import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { ChunkSums, chunkPartial, SUM_CHUNK } from '../core/kernel.js';
 import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
@@ -125,7 +125,7 @@ export async function computeStreamed(
   io: Io,
   inMemoryErrorBytes = IN_MEMORY_ERROR_BYTES,
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
-  const { reduction, warnings } = resolveReduction(o.reduction, o.sizeAverage, o.reduce);
+  const { reduction, warnings } = o.flagReduction ?? { reduction: DEFAULT_REDUCTION, warnings: [] };
   const paths = [o.logits as string, o.targets as string];
   const opened: Opened[] = [];
   try {
