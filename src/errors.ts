@@ -162,17 +162,13 @@ export function showValue(v: unknown): string {
 const LINE_MAX = 2000;
 
 /**
- * The last guard before a diagnostic reaches stderr: any control character still in it is escaped, except
- * the line ends between the lines of an internal error's stack, and each line is cut to LINE_MAX characters.
+ * The last guard before a diagnostic reaches stderr: any control character still in it is escaped, the line
+ * end included (a diagnostic is one line; a multi-line text is warned a line at a time), and it is cut to
+ * LINE_MAX characters.
  */
-export function sanitizeDiagnostic(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const short = line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}...` : line;
-      return short.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => escapeOf(c.charCodeAt(0), c, 0) as string);
-    })
-    .join('\n');
+export function sanitizeDiagnostic(line: string): string {
+  const short = line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}...` : line;
+  return short.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => escapeOf(c.charCodeAt(0), c, 0) as string);
 }
 
 /** `io` with its warn() passing every line through sanitizeDiagnostic. */

@@ -12,7 +12,7 @@ import { STDIN_NAME } from './io/source.js';
 import type { Io } from './io/source.js';
 import { readBounded } from './io/bounded-read.js';
 import { isEpipe, run } from './run.js';
-import { BceError, ExitCode, OutputError, UsageError } from './errors.js';
+import { BceError, ExitCode, OutputError, UsageError, printableName } from './errors.js';
 
 /** Set when stdout was closed by its reader (`bce ... | head`): stop writing, exit quietly. */
 let stdoutClosed = false;
@@ -162,7 +162,7 @@ async function finalTarget(path: string): Promise<string> {
     if (!st?.isSymbolicLink()) return p;
     p = resolve(dirname(p), await readlink(p));
   }
-  throw new UsageError(`-o ${path}: cannot write there: ${REASONS.ELOOP}`);
+  throw new UsageError(`-o ${printableName(path)}: cannot write there: ${REASONS.ELOOP}`);
 }
 
 /** An error of -o PATH: storage failures exit 74, a place that cannot be written exits 2. */
@@ -170,8 +170,9 @@ function outputFailure(path: string, e: unknown, opening: boolean, reasons: Reco
   if (e instanceof BceError) return e;
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const reason = reasons[code] ?? reasonOf(e);
-  if (!opening || STORAGE_FAILURES.has(code)) return new OutputError(`-o ${path}: ${reason}`);
-  return new UsageError(`-o ${path}: cannot write there: ${reason}`);
+  const shown = printableName(path);
+  if (!opening || STORAGE_FAILURES.has(code)) return new OutputError(`-o ${shown}: ${reason}`);
+  return new UsageError(`-o ${shown}: cannot write there: ${reason}`);
 }
 
 async function writeChunks(handle: FileHandle, chunks: Iterable<string>): Promise<void> {
@@ -188,7 +189,7 @@ async function writeChunks(handle: FileHandle, chunks: Iterable<string>): Promis
 async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
   const target = await finalTarget(path);
   const existing = await stat(target).catch(() => undefined);
-  if (existing?.isDirectory()) throw new UsageError(`-o ${path}: cannot write there: ${REASONS.EISDIR}`);
+  if (existing?.isDirectory()) throw new UsageError(`-o ${printableName(path)}: cannot write there: ${REASONS.EISDIR}`);
   if (existing !== undefined && !existing.isFile()) return writeInPlace(path, target, chunks);
   if (existing !== undefined) {
     await access(target, constants.W_OK).catch((e) => {

@@ -3,7 +3,7 @@
  * a fake). The one place that maps every error class to its exit code and its line on stderr.
  */
 import { parseArgv } from './cli/program.js';
-import { BceError, ExitCode, withSafeWarn } from './errors.js';
+import { BceError, ExitCode, printableName, withSafeWarn } from './errors.js';
 import type { Io } from './io/source.js';
 import { runCompute } from './cli/compute.js';
 import { runVerify } from './cli/verify.js';
@@ -25,7 +25,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const inv = parseArgv(argv);
     if (inv.kind === 'exit') {
       if (inv.stdout) await io.writeStdout([inv.stdout]);
-      if (inv.stderr) io.warn(inv.stderr.replace(/\n$/, ''));
+      // commander's lines: its message (one line, whatever the argument it echoes holds), then its hints '(...)'
+      if (inv.stderr) for (const line of inv.stderr.replace(/\n$/, '').split(/\n(?=\()/)) io.warn(line);
       return inv.code;
     }
     if (inv.kind === 'verify') return await runVerify(inv.options, io);
@@ -44,7 +45,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) && err.syscall) {
       // an operating-system failure (disk full, permission on the output...): say it in one line
-      io.warn(`bce: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^[A-Z]+: /, '')}`);
+      io.warn(`bce: ${err.path ? `${printableName(err.path)}: ` : ''}${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`);
       return ExitCode.input;
     }
     if (isOutOfMemory(e)) {
@@ -53,7 +54,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       );
       return ExitCode.input;
     }
-    io.warn(`bce: internal error (a bug in bce; please report it)\n${(e as Error)?.stack ?? String(e)}`);
+    const report = `bce: internal error (a bug in bce; please report it)\n${(e as Error)?.stack ?? String(e)}`;
+    for (const line of report.split('\n')) io.warn(line);
     return ExitCode.internal;
   }
 }

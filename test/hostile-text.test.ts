@@ -102,13 +102,27 @@ describe('the escaper', () => {
     expect(shown.length).toBeLessThanOrEqual(NAME_MAX + 3);
   });
 
-  it('the last guard escapes a control character left in a diagnostic, keeping the lines of a stack', () => {
-    expect(sanitizeDiagnostic('bce: a\x1b]0;x\x07b\nat f (x.ts:1)')).toBe('bce: a\\x1b]0;x\\x07b\nat f (x.ts:1)');
+  it('the last guard escapes a control character left in a diagnostic, line ends included', () => {
+    // one line: a raw line end is escaped too (a multi-line text is warned a line at a time)
+    expect(sanitizeDiagnostic('bce: a\x1b]0;x\x07b\nat f (x.ts:1)')).toBe('bce: a\\x1b]0;x\\x07b\\nat f (x.ts:1)');
     const lines: string[] = [];
     const io = withSafeWarn({ warn: (l: string) => lines.push(l), other: 1 });
     io.warn('x\x9by');
     expect(lines).toEqual(['x\\x9by']);
     expect(io.other).toBe(1);
+  });
+
+  it.each([
+    ['a weight list with a line end', ['fixtures/examples/seed.json', '-w', '1,\n2']],
+    ['an -o path with a line end', ['fixtures/examples/seed.json', '-o', 'no/such/dir/x\ny.json']],
+    ['a choice with a line end', ['fixtures/examples/seed.json', '--color', 'a\nb']],
+  ])('%s: the message stays one line', (_name, argv) => {
+    // -o fails only in the real process (runBce's -o writes nowhere)
+    const real = spawnSync(process.execPath, ['bin/bce.cjs', ...argv], { encoding: 'utf8' });
+    const r = { code: real.status, stderr: real.stderr };
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toContain('\\n');
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('('))).toHaveLength(2);
   });
 });
 
