@@ -196,7 +196,8 @@ async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<
       throw outputFailure(path, e, true, { EACCES: 'the file is not writable' });
     });
   }
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  // the name's start only: a name of 255 bytes, the most a folder holds, leaves no room for the suffix
+  const tmp = join(dirname(target), `.${Buffer.from(basename(target)).subarray(0, 200).toString()}.${process.pid}.${Date.now()}.tmp`);
   // tracked from before it exists: a signal while it is being created removes it too
   trackTemp(tmp, true);
   const handle = await open(tmp, 'wx', existing ? existing.mode & 0o7777 : 0o666).catch((e) => {

@@ -16,7 +16,10 @@ export function isEpipe(e: unknown): boolean {
 
 /** The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated: the machine's limit, not a bug. */
 export function isOutOfMemory(e: unknown): boolean {
-  return e instanceof RangeError && /^(Array buffer allocation failed|Invalid (typed array|array buffer) length)/.test(e.message);
+  if (!(e instanceof RangeError)) return false;
+  // a length that is too large, not a negative or NaN one (those are bugs)
+  const length = /^Invalid (?:typed array|array buffer) length: (\d+)$/.exec(e.message);
+  return e.message === 'Array buffer allocation failed' || (length !== null && Number(length[1]) >= 2 ** 31);
 }
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {

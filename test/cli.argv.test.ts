@@ -88,6 +88,14 @@ describe('help and version exit 0 on stdout', () => {
   });
 });
 
+describe('-o', () => {
+  it('an empty -o is a usage error, before anything is read or written', () => {
+    const r = exit('b.json', '-o', '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('bce: --output: expected a file name, or - for stdout, got ""\n');
+  });
+});
+
 describe('conflicting flags', () => {
   it('--hist with --hist-log is a usage error, not last-wins', () => {
     const r = exit('b.json', '--hist', '--hist-log');

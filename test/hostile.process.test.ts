@@ -260,6 +260,16 @@ describe('-o keeps what it replaces', () => {
   const seed = ['fixtures/examples/seed.json', '--json'];
   const loss = (path: string) => JSON.parse(readFileSync(path, 'utf8')).loss;
 
+  it('a file name of 250 bytes, near the most a folder holds, is written (its temporary name is shorter)', () => {
+    const dir = tempDir();
+    const out = join(dir, `${'n'.repeat(245)}.json`);
+    const r = bce([...seed, '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(loss(out)).toBe(SEED.mean);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
   it('a private file stays private', () => {
     const dir = tempDir();
     const out = join(dir, 'r.json');

@@ -31,7 +31,6 @@ import {
   precisionFlag,
   quietFlag,
   rule,
-  text,
   wholeText,
   withInputs,
 } from './options.js';
@@ -45,7 +44,11 @@ const computeFlags = {
   ...formatFlags(FORMATS, 'output'),
   precision: precisionFlag('significant digits in table and csv output (1-17); JSON always round-trips'),
   color: colorFlag,
-  output: flag(() => new Option('-o, --output <file>', 'write the result to this file atomically instead of stdout'), text),
+  output: flag(
+    () => new Option('-o, --output <file>', 'write the result to this file atomically instead of stdout'),
+    z.optional(z.string().check(z.minLength(1))),
+    'a file name, or - for stdout',
+  ),
   quiet: quietFlag('no warnings and no progress bar on stderr (errors still go there)'),
   perClass: flag(
     () => new Option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss'),

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { ECHO_MAX, InputError, UsageError, quote, showValue } from '../errors.js';
+import { editDistance } from '../core/edit-distance.js';
 import type { Tensor } from '../core/tensor.js';
 import { sameShape, torchSize } from '../core/tensor.js';
 import { checkOperandShape, hintLine, targetShapeHint } from '../core/hints.js';
@@ -62,19 +63,6 @@ export interface Bundle {
   sizeAverage?: boolean;
   reduce?: boolean;
   dtype?: string;
-}
-
-/** Levenshtein distance, for "did you mean" on a mistyped bundle key. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /** Checks a parsed JSON bundle or an archive's members: only `allowed` keys, each of the right kind. */
