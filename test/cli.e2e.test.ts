@@ -1,5 +1,5 @@
 /** End to end: the built bin, spawned as a user runs it. Covers stdin, each format and each exit code. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,11 @@ function bce(args: string[], input?: string, env: Record<string, string> = {}) {
 }
 
 describe('bce end to end', () => {
+  beforeAll(() => {
+    // the runs below need the built bin (npm test builds it first)
+    expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true);
+  });
+
   it('the README quick start: the seed example in the table format', () => {
     const r = bce(['fixtures/examples/seed.json']);
     expect(r.code).toBe(0);
@@ -141,6 +146,5 @@ describe('bce end to end', () => {
   it('colour only when asked for, and never with NO_COLOR under auto', () => {
     expect(bce(['fixtures/examples/seed.json', '--color', 'always']).stdout).toMatch(/\x1b\[/);
     expect(bce(['fixtures/examples/seed.json', '--color', 'auto'], undefined, { NO_COLOR: '1' }).stdout).not.toMatch(/\x1b\[/);
-    expect(existsSync(bin)).toBe(true);
   });
 });
