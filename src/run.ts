@@ -11,9 +11,12 @@ export function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
-/** The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated: the machine's limit, not a bug. */
+/**
+ * The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated, or Node when a Buffer
+ * cannot (Node 24 words it "Failed to allocate memory"): the machine's limit, not a bug.
+ */
 export function isOutOfMemory(e: unknown): boolean {
-  return e instanceof RangeError && /^(Array buffer allocation failed|Invalid (typed array|array buffer) length)/.test(e.message);
+  return e instanceof RangeError && /^(Array buffer allocation failed|Invalid (typed array|array buffer) length|Failed to allocate memory)/.test(e.message);
 }
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {

@@ -274,6 +274,7 @@ describe('not enough memory', () => {
   it('only an allocation failure counts as running out of memory', () => {
     expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
     expect(isOutOfMemory(new RangeError('Invalid typed array length: 4294967296'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Failed to allocate memory'))).toBe(true);
     expect(isOutOfMemory(new RangeError('Maximum call stack size exceeded'))).toBe(false);
     expect(isOutOfMemory(new RangeError('Invalid array length'))).toBe(false);
     expect(isOutOfMemory(new Error('Array buffer allocation failed'))).toBe(false);
