@@ -14,12 +14,15 @@ export function isEpipe(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
-/** The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated: the machine's limit, not a bug. */
+/**
+ * The RangeError V8 raises when an ArrayBuffer (shared or not) cannot be allocated, or Node when a Buffer
+ * cannot (Node 24 words it "Failed to allocate memory"): the machine's limit, not a bug.
+ */
 export function isOutOfMemory(e: unknown): boolean {
   if (!(e instanceof RangeError)) return false;
-  // a length that is too large, not a negative or NaN one (those are bugs)
+  // a length that is too large, not a negative one (that is a bug)
   const length = /^Invalid (?:typed array|array buffer) length: (\d+)$/.exec(e.message);
-  return e.message === 'Array buffer allocation failed' || (length !== null && Number(length[1]) >= 2 ** 31);
+  return /^(Array buffer allocation failed|Failed to allocate memory)/.test(e.message) || (length !== null && Number(length[1]) >= 2 ** 31);
 }
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {

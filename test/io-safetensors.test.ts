@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzRuns } from './helpers/fuzz.js';
 import { decodeBfloat16 } from '../src/io/float16.js';
-import { readSafetensors } from '../src/io/safetensors.js';
+import { jsonSyntaxError, readSafetensors } from '../src/io/safetensors.js';
 import { GOOD, BAD, expected, failure as failureOf, readsOrRefuses as readsOrRefusesOf, expectTensors } from './helpers/binary.js';
 
 const failure = (name: string): string => failureOf(readSafetensors, name);
@@ -55,9 +55,32 @@ describe('readSafetensors: malformed files', () => {
     expect(failure('st-huge-length.safetensors')).toMatchInlineSnapshot(`"st-huge-length.safetensors: byte 0: header length 1099511627776 is over the format's limit of 100000000 bytes (not a safetensors file?)"`);
     expect(failure('st-length-past-end.safetensors')).toMatchInlineSnapshot(`"st-length-past-end.safetensors: byte 0: header length 1000 runs past the end of the file (89 bytes follow the length)"`);
     expect(failure('st-bad-utf8.safetensors')).toMatchInlineSnapshot(`"st-bad-utf8.safetensors: byte 8: header is not valid UTF-8"`);
-    expect(failure('st-bad-json.safetensors')).toMatchInlineSnapshot(`"st-bad-json.safetensors: byte 47: header is not valid JSON: Expected double-quoted property name"`);
+    expect(failure('st-bad-json.safetensors')).toMatchInlineSnapshot(`"st-bad-json.safetensors: byte 47: header is not valid JSON: expected a double-quoted property name, found '}'"`);
     expect(failure('st-not-object.safetensors')).toMatchInlineSnapshot(`"st-not-object.safetensors: byte 8: header must be a JSON object starting with '{', found '[1, 2, 3] '"`);
     expect(failure('st-bad-metadata.safetensors')).toMatchInlineSnapshot(`"st-bad-metadata.safetensors: '__metadata__' must be a JSON object of strings"`);
+  });
+
+  it('a header JSON.parse refuses: the place and what was expected, in words of our own', () => {
+    const cases = ['{"a": 1,}', '{"a" 1}', '{"a": [1, 2}', '{"a": tru}', '{"a": "x\u0001"}', '{"a": "\\q"}', '{"a": "x', '{"a": 1} x', '{', '{"é": 1.}', `${'['.repeat(100000)}x`];
+    expect(cases.map((t) => {
+      expect(() => JSON.parse(t)).toThrow();
+      const { at, expected } = jsonSyntaxError(t);
+      return `${at}: ${expected}`;
+    })).toMatchInlineSnapshot(`
+      [
+        "8: a double-quoted property name",
+        "5: ':'",
+        "11: ',' or ']'",
+        "6: a JSON value",
+        "8: '"' or a character other than a control character",
+        "8: an escape: one of "\\/bfnrt or u and 4 hex digits",
+        "8: '"' to end the string",
+        "9: the end of the header",
+        "1: a double-quoted property name",
+        "7: ',' or '}'",
+        "100000: a JSON value",
+      ]
+    `);
   });
 
   it('tensors', () => {

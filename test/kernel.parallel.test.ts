@@ -113,18 +113,30 @@ describe('sharing the work', () => {
   });
 
   it('a worker that crashes after claiming a chunk gives an error, never a wrong result', async () => {
+    // the worker claims the last chunk, then raises a flag just past the logits, in the memory it shares
+    // with the main thread; the main thread waits for that flag (in the targets' subarray, called before it takes its
+    // chunks), so the worker's claim always comes first
     const crash = `const { workerData } = require('node:worker_threads');
       Atomics.compareExchange(workerData.ctrl, 2 + Atomics.sub(workerData.ctrl, 0, 1) - 1, 0, 1);
+      const flag = new Int32Array(workerData.plan.x.buffer, workerData.plan.x.byteLength, 1);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
       throw new Error('boom');`;
-    const options: BceOptions = { reduction: 'sum', grad: true };
-    const one = bceWithLogits(x, y, options);
-    // racy by nature: either the worker claimed a chunk before the main thread got there (an error),
-    // or the main thread did every chunk first (the right result)
-    for (let k = 0; k < 3; k++) {
-      const r = await bceWithLogitsParallel(x, y, options, { threads: 2, minElements: 0, workerSource: crash }).catch((e: Error) => e);
-      if (r instanceof Error) expect(r.message).toMatch(/boom/);
-      else sameResult(one, r);
+    const memory = new SharedArrayBuffer((n + 1) * Float64Array.BYTES_PER_ELEMENT);
+    const xs = new Float64Array(memory, 0, n);
+    xs.set(x.data);
+    const flag = new Int32Array(memory, xs.byteLength, 1);
+    class AfterTheClaim extends Float64Array {
+      override subarray(begin?: number, end?: number): Float64Array<ArrayBuffer> {
+        Atomics.wait(flag, 0, 0, 10_000);
+        return Float64Array.from(super.subarray(begin, end));
+      }
     }
+    const ys = AfterTheClaim.from(y.data);
+    const options: BceOptions = { reduction: 'sum', grad: true };
+    const run = bceWithLogitsParallel({ data: xs, shape: x.shape }, { data: ys, shape: y.shape }, options, { threads: 2, minElements: 0, workerSource: crash });
+    await expect(run).rejects.toThrow(/boom/);
+    expect(Atomics.load(flag, 0)).toBe(1);
   });
 });
 

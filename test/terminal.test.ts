@@ -5,9 +5,33 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runBce } from './helpers/run.js';
+import { num, seedReference, torchCase } from './helpers/numbers.js';
 
 const SEED = 'fixtures/examples/seed.json';
 const MULTI = 'fixtures/examples/multilabel.json';
+
+/**
+ * The numbers in a --per-class table are the fixture's (fixtures/torch/cases.json, PyTorch and mpmath):
+ * `case` is multilabel or multilabel-pos_weight-C. The table prints 6 significant digits and shares to
+ * 0.1%; the snapshots pin the layout.
+ */
+function expectPerClass(text: string, name: string): void {
+  const plain = text.replace(/<[\d;]*>/g, '');
+  const mean = num(torchCase(`${name}-mean`).reference.loss);
+  const sum = num(torchCase(`${name}-sum`).reference.loss);
+  const perClass = torchCase(`${name}-mean`).per_class_mean ?? [];
+  const six = (x: number) => Number(x.toPrecision(6));
+  expect(plain.split('\n')[1]).toBe(`loss ${mean}`);
+  expect(perClass).toHaveLength(4);
+  perClass.forEach((m, c) => {
+    const row = plain.split('\n').find((l) => l.startsWith(`${c} `))?.trim().split(/\s+/) ?? [];
+    expect(Number(row[1]), `class ${c}`).toBe(six(m));
+    // 8 elements per class
+    expect(row.find((cell) => cell.endsWith('%')), `class ${c}`).toBe(`${((100 * 8 * m) / sum).toFixed(1)}%`);
+  });
+  const all = /^all +([\d.]+) +\(mean of every element; sum ([\d.]+)\)$/m.exec(plain);
+  expect(all?.slice(1).map(Number)).toEqual([six(mean), six(sum)]);
+}
 
 /** ANSI SGR codes made visible: \x1b[31m -> <31>. */
 const visible = (s: string) => s.replace(/\x1b\[([\d;]*)m/g, '<$1>');
@@ -65,7 +89,9 @@ describe('table', () => {
 
 describe('--per-class', () => {
   it('plain', async () => {
-    expect(await out(MULTI, '--per-class', '-p', '1,1,2.5,1', '--color', 'never')).toMatchInlineSnapshot(`
+    const text = await out(MULTI, '--per-class', '-p', '1,1,2.5,1', '--color', 'never');
+    expectPerClass(text, 'multilabel-pos_weight-C');
+    expect(text).toMatchInlineSnapshot(`
       "BCEWithLogitsLoss  shape [8, 4]  elements 32  reduction mean
       loss 0.508089043620207
 
@@ -82,7 +108,9 @@ describe('--per-class', () => {
     `);
   });
   it('colour', async () => {
-    expect(await out(MULTI, '--per-class', '--color', 'always')).toMatchInlineSnapshot(`
+    const text = await out(MULTI, '--per-class', '--color', 'always');
+    expectPerClass(text, 'multilabel');
+    expect(text).toMatchInlineSnapshot(`
       "<1>BCEWithLogitsLoss<22>  <2>shape<22> [8, 4]  <2>elements<22> 32  <2>reduction<22> mean
       <2>loss<22> <1>0.3584801181068667<22>
 
@@ -119,7 +147,9 @@ describe('--per-class', () => {
 
 describe('--hist', () => {
   it('linear, plain', async () => {
-    expect(await out(MULTI, '--hist', '--color', 'never')).toMatchInlineSnapshot(`
+    const text = await out(MULTI, '--hist', '--color', 'never');
+    expect(text.split('\n')[1]).toBe(`loss ${num(torchCase('multilabel-mean').reference.loss)}`);
+    expect(text).toMatchInlineSnapshot(`
       "BCEWithLogitsLoss  shape [8, 4]  elements 32  reduction mean
       loss 0.3584801181068667
 
@@ -158,7 +188,9 @@ describe('--hist', () => {
 
 describe('--step', () => {
   it('prints Initial loss / Updated loss and the updated logits', async () => {
-    expect(await out(SEED, '--step', '0.5', '--color', 'never')).toMatchInlineSnapshot(`
+    const text = await out(SEED, '--step', '0.5', '--color', 'never');
+    expect(text.split('\n')).toEqual(expect.arrayContaining([`loss ${seedReference().mean}`, `Initial loss: ${seedReference().mean}`]));
+    expect(text).toMatchInlineSnapshot(`
       "BCEWithLogitsLoss  shape [2, 3]  elements 6  reduction mean
       loss 0.5147275127162853
 
@@ -176,7 +208,11 @@ describe('--step', () => {
 
 describe('bce explain', () => {
   it('plain, the seed example', async () => {
-    expect(await out('explain', SEED, '--color', 'never')).toMatchInlineSnapshot(`
+    const text = await out('explain', SEED, '--color', 'never');
+    const lines = text.split('\n').map((l) => l.trim());
+    expect(lines).toContain(`sum   ${seedReference().sum}`);
+    expect(lines.find((l) => l.startsWith('mean  '))).toMatch(`mean  ${seedReference().mean} = sum / 6 `);
+    expect(text).toMatchInlineSnapshot(`
       "bce explain: BCEWithLogitsLoss on logits of shape [2, 3] (6 elements), reduction mean
       Steps 1-3 walk through all 2 rows; step 4 uses every element.
 

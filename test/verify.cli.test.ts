@@ -1,18 +1,16 @@
 /**
- * `bce verify` as a user meets it: argv -> options in-process, then the built bin spawned on the genuine
+ * `bce verify` as a user meets it: argv -> options, then whole runs through run(argv, io) on the genuine
  * PyTorch dumps of fixtures/verify/dumps (made by fixtures/verify/generate.py) and on copies of them with one
- * value broken. Build first (`node bin/build.mjs`; `npm test` does).
+ * value broken; one run spawns the built bin (`npm test` builds it) for the exit code of the real process.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../src/cli/program.js';
 import { pyRepr } from '../src/format/verify-report.js';
+import { bce, root, spawnBce } from './helpers/run.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const bin = join(root, 'bin/bce.js');
 const dumpsDir = join(root, 'fixtures/verify');
 
 // ------------------------------------------------------------------------------------------------
@@ -133,14 +131,6 @@ describe('bce verify: argv -> options', () => {
 // End to end
 // ------------------------------------------------------------------------------------------------
 
-function bce(args: string[], input = '', env: Record<string, string> = {}) {
-  const base = { ...process.env };
-  delete base.NO_COLOR;
-  delete base.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...base, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 interface DumpEntry {
   file: string;
   dtype: string;
@@ -168,9 +158,9 @@ describe('bce verify end to end: genuine PyTorch dumps', () => {
     ]);
   });
 
-  it.each(dumps.dumps.map((d) => [d.file, d] as const))('%s passes or fails as dumps.json says', (file, d) => {
+  it.each(dumps.dumps.map((d) => [d.file, d] as const))('%s passes or fails as dumps.json says', async (file, d) => {
     const verdicts = d.assert_close_default_tolerances_vs_torch_float64;
-    const r = bce(['verify', join('fixtures/verify', file), '--json']);
+    const r = await bce(['verify', join('fixtures/verify', file), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(Object.values(verdicts).every(Boolean) ? 0 : 1);
     const report = JSON.parse(r.stdout);
@@ -178,25 +168,25 @@ describe('bce verify end to end: genuine PyTorch dumps', () => {
     expect(Object.fromEntries(report.results.map((x: { name: string; pass: boolean }) => [x.name, x.pass]))).toEqual(verdicts);
   });
 
-  it('the bfloat16 dump that PyTorch gets wrong names the element (1, 0), as assert_close against float64 does', () => {
-    const r = bce(['verify', 'fixtures/verify/dumps/bf16-pos-weight-none.json']);
+  it('the bfloat16 dump that PyTorch gets wrong names the element (1, 0), as assert_close against float64 does; the real process exits 1', () => {
+    const r = spawnBce(['verify', 'fixtures/verify/dumps/bf16-pos-weight-none.json']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Mismatched elements: 2 / 20 (10.0%)');
     expect(r.stdout).toMatch(/Greatest relative difference: 0\.10\d* at index \(1, 0\) \(up to 0\.016 allowed\)/);
   });
 
-  it('a bundle on stdin', () => {
+  it('a bundle on stdin', async () => {
     const text = readFileSync(join(dumpsDir, 'dumps/f32-example-mean.json'), 'utf8');
-    expect(bce(['verify'], text).code).toBe(0);
-    expect(bce(['verify', '-'], text).code).toBe(0);
+    expect((await bce(['verify'], text)).code).toBe(0);
+    expect((await bce(['verify', '-'], text)).code).toBe(0);
   });
 });
 
 describe('bce verify end to end: broken values exit 1 and name the place', () => {
-  it('the loss nudged by 1e-4 relative: the scalar report, pinned', () => {
+  it('the loss nudged by 1e-4 relative: the scalar report, pinned', async () => {
     const d = readDump('dumps/f32-example-mean.json');
     const path = temp('nudged-loss.json', { ...d, loss: (d.loss as number) * (1 + 1e-4) });
-    const r = bce(['verify', path]);
+    const r = await bce(['verify', path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -214,11 +204,11 @@ describe('bce verify end to end: broken values exit 1 and name the place', () =>
     `);
   });
 
-  it('one gradient element of a 256 x 100 tensor nudged: exit 1, index (17, 42), in the table and in JSON', () => {
+  it('one gradient element of a 256 x 100 tensor nudged: exit 1, index (17, 42), in the table and in JSON', async () => {
     const d = readDump('dumps/f32-large-256x100-pos-weight-mean.json');
     d.grad[17][42] += 1e-4; // the gradients of a mean over 25600 elements are ~1e-5: far beyond atol 1e-5
     const path = temp('nudged-grad.json', d);
-    const table = bce(['verify', path]);
+    const table = await bce(['verify', path]);
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/ {2}loss {10}pass {2}scalar\n {2}grad {10}FAIL {2}\[256, 100\]\n/);
     expect(table.stdout).toContain('Mismatched elements: 1 / 25600 (0.0%)');
@@ -227,7 +217,7 @@ describe('bce verify end to end: broken values exit 1 and name the place', () =>
     expect(table.stdout).toContain('grad_targets  pass');
 
     // The JSON report states the same facts.
-    const json = bce(['verify', path, '--format', 'json']);
+    const json = await bce(['verify', path, '--format', 'json']);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ pass: false, dtype: 'float32', rtol: 1.3e-6, atol: 1e-5, equal_nan: false, custom_tolerances: false, skipped: [] });
@@ -247,91 +237,91 @@ describe('bce verify end to end: broken values exit 1 and name the place', () =>
     ]);
   });
 
-  it('an expected tensor of the wrong shape: exit 1 with the shape message', () => {
+  it('an expected tensor of the wrong shape: exit 1 with the shape message', async () => {
     const d = readDump('dumps/f32-example-none.json');
     const transposed = [0, 1, 2].map((j) => d.grad.map((row) => row[j]));
     const gradFile = temp('grad.json', transposed);
-    const r = bce(['verify', 'fixtures/verify/dumps/f32-example-none.json', '--expected-grad', gradFile]);
+    const r = await bce(['verify', 'fixtures/verify/dumps/f32-example-none.json', '--expected-grad', gradFile]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       "  grad          FAIL  shape mismatch\n      The values for attribute 'shape' do not match: torch.Size([3, 2]) != torch.Size([2, 3]).\n",
     );
   });
 
-  it('a loss dumped with reduction none checked as a mean: exit 1, shape message, and a hint on stderr', () => {
+  it('a loss dumped with reduction none checked as a mean: exit 1, shape message, and a hint on stderr', async () => {
     const d = readDump('dumps/f32-example-none.json');
     const path = temp('no-reduction.json', { ...d, reduction: undefined });
-    const r = bce(['verify', path]);
+    const r = await bce(['verify', path]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("torch.Size([2, 3]) != torch.Size([]).");
     expect(r.stderr).toBe(
       `bce: note: the dumped loss has the logits' shape [2, 3]: was it computed with reduction='none'? This check used reduction='mean'; put "reduction": "none" in the bundle or pass -r none\n`,
     );
-    expect(bce(['verify', path, '-r', 'none']).code).toBe(0);
+    expect((await bce(['verify', path, '-r', 'none'])).code).toBe(0);
   });
 
-  it('--quiet prints nothing, on a pass and on a failure', () => {
+  it('--quiet prints nothing, on a pass and on a failure', async () => {
     const d = readDump('dumps/f32-example-none.json');
     const path = temp('no-reduction.json', { ...d, reduction: undefined });
-    expect(bce(['verify', 'fixtures/verify/dumps/f32-example-mean.json', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(bce(['verify', path, '--quiet'])).toEqual({ code: 1, stdout: '', stderr: '' });
+    expect(await bce(['verify', 'fixtures/verify/dumps/f32-example-mean.json', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await bce(['verify', path, '--quiet'])).toEqual({ code: 1, stdout: '', stderr: '' });
   });
 
-  it('colour only when wanted', () => {
+  it('colour only when wanted', async () => {
     const failing = 'fixtures/verify/dumps/bf16-pos-weight-none.json';
-    expect(bce(['verify', failing]).stdout).not.toMatch(/\x1b\[/);
-    expect(bce(['verify', failing, '--color', 'always']).stdout).toMatch(/\x1b\[31mFAIL\x1b\[39m/);
-    expect(bce(['verify', failing], '', { FORCE_COLOR: '1' }).stdout).toMatch(/\x1b\[/);
-    expect(bce(['verify', failing, '--json', '--color', 'always']).stdout).not.toMatch(/\x1b\[/);
+    expect((await bce(['verify', failing])).stdout).not.toMatch(/\x1b\[/);
+    expect((await bce(['verify', failing, '--color', 'always'])).stdout).toMatch(/\x1b\[31mFAIL\x1b\[39m/);
+    expect((await bce(['verify', failing], '', { FORCE_COLOR: '1' })).stdout).toMatch(/\x1b\[/);
+    expect((await bce(['verify', failing, '--json', '--color', 'always'])).stdout).not.toMatch(/\x1b\[/);
   });
 });
 
 describe('bce verify end to end: decisions', () => {
-  it('a reduced loss dumped as a one-element tensor is compared as the number it holds', () => {
+  it('a reduced loss dumped as a one-element tensor is compared as the number it holds', async () => {
     const d = readDump('dumps/f64-example-sum.json');
-    expect(bce(['verify', temp('one.json', { ...d, loss: [d.loss] })]).code).toBe(0);
-    const wrong = bce(['verify', temp('one.json', { ...d, loss: [[(d.loss as number) + 1]] })]);
+    expect((await bce(['verify', temp('one.json', { ...d, loss: [d.loss] })])).code).toBe(0);
+    const wrong = await bce(['verify', temp('one.json', { ...d, loss: [[(d.loss as number) + 1]] })]);
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain('Scalars are not close!');
   });
 
-  it('inputs and dumped values from separate files; --expected-loss takes a number; what is not given is listed', () => {
+  it('inputs and dumped values from separate files; --expected-loss takes a number; what is not given is listed', async () => {
     const d = readDump('dumps/f64-example-mean.json');
     const logits = temp('logits.json', d.logits);
     const targets = temp('targets.json', d.targets);
     const grad = temp('grad.json', d.grad);
     const args = ['verify', '-l', logits, '-t', targets, '--dtype', 'float64', '--expected-grad', grad];
-    const ok = bce([...args, '--expected-loss', String(d.loss)]);
+    const ok = await bce([...args, '--expected-loss', String(d.loss)]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('  grad_targets  -     not given\n');
-    expect(bce([...args, '--expected-loss', temp('loss.json', String(d.loss))]).code).toBe(0);
-    expect(bce([...args, '--expected-loss', '0.5']).code).toBe(1);
+    expect((await bce([...args, '--expected-loss', temp('loss.json', String(d.loss))])).code).toBe(0);
+    expect((await bce([...args, '--expected-loss', '0.5'])).code).toBe(1);
   });
 
-  it('--dtype overrides the bundle; custom tolerances are reported as such', () => {
+  it('--dtype overrides the bundle; custom tolerances are reported as such', async () => {
     const bf16 = 'fixtures/verify/dumps/bf16-pos-weight-none.json';
-    const loose = bce(['verify', bf16, '--rtol', '0.2', '--atol', '1e-5']);
+    const loose = await bce(['verify', bf16, '--rtol', '0.2', '--atol', '1e-5']);
     expect(loose.code).toBe(0);
     expect(loose.stdout.split('\n')[0]).toBe('bce verify: dtype bfloat16 (inputs rounded to bfloat16), rtol 0.2, atol 1e-05');
-    const f64 = bce(['verify', 'fixtures/verify/dumps/f64-example-mean.json', '--dtype', 'float32']);
+    const f64 = await bce(['verify', 'fixtures/verify/dumps/f64-example-mean.json', '--dtype', 'float32']);
     expect(f64.stdout.split('\n')[0]).toBe('bce verify: dtype float32 (inputs rounded to float32), rtol 1.3e-06, atol 1e-05 (defaults)');
   });
 
-  it('NaN matches NaN only with --equal-nan', () => {
+  it('NaN matches NaN only with --equal-nan', async () => {
     const d = readDump('dumps/f64-example-none.json');
     const path = temp('nan.json', { ...d, logits: [['NaN', -1.2, 3.0], [1.5, 2.0, -0.5]], loss: [['NaN', ...(d.loss as number[][])[0].slice(1)], (d.loss as number[][])[1]], grad: undefined, grad_targets: undefined });
-    const strict = bce(['verify', path]);
+    const strict = await bce(['verify', path]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('Mismatched elements: 1 / 6 (16.7%)');
-    expect(bce(['verify', path, '--equal-nan']).code).toBe(0);
+    expect((await bce(['verify', path, '--equal-nan'])).code).toBe(0);
   });
 });
 
 describe('bce verify end to end: bad input exits 2, one line on stderr, nothing on stdout', () => {
-  it('a truncated bundle', () => {
+  it('a truncated bundle', async () => {
     const text = readFileSync(join(dumpsDir, 'dumps/f32-example-none.json'), 'utf8');
     const path = temp('truncated.json', text.slice(0, 300));
-    const r = bce(['verify', path]);
+    const r = await bce(['verify', path]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`bce: ${path}:1:301: grad[0][0]: unexpected end of the input inside an array\n`);
@@ -345,19 +335,19 @@ describe('bce verify end to end: bad input exits 2, one line on stderr, nothing 
     ['an empty --expected-loss', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-loss', ''], "bce: --expected-loss: expected a file or a number, got ''\n"],
     ['a list as --expected-loss', ['verify', 'fixtures/verify/dumps/f32-example-mean.json', '--expected-loss', '1,2'], 'bce: --expected-loss: expected one number or a file, got the list 1,2; put a tensor in a file\n'],
     ['stdin asked for twice', ['verify', '-', '--expected-grad', '-'], 'bce: stdin is asked for twice: by the bundle and by --expected-grad\n'],
-  ])('%s', (_what, args, message) => {
-    const r = bce(args);
+  ])('%s', async (_what, args, message) => {
+    const r = await bce(args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(message);
   });
 
-  it('a bad dtype or a bad dumped value inside the bundle names the key', () => {
+  it('a bad dtype or a bad dumped value inside the bundle names the key', async () => {
     const d = readDump('dumps/f32-example-mean.json');
-    const r1 = bce(['verify', temp('b.json', { ...d, dtype: 'float8' })]);
+    const r1 = await bce(['verify', temp('b.json', { ...d, dtype: 'float8' })]);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/^bce: \S+b\.json: dtype: expected one of float16, bfloat16, float32, float64, got "float8"\n$/);
-    const r2 = bce(['verify', temp('b.json', { ...d, loss: 'abc' })]);
+    const r2 = await bce(['verify', temp('b.json', { ...d, loss: 'abc' })]);
     expect(r2.code).toBe(2);
     expect(r2.stdout).toBe('');
     expect(r2.stderr.split('\n')).toHaveLength(2);

@@ -113,7 +113,7 @@ describe('--step: one gradient-descent step', () => {
     const grad = JSON.parse((await runBce([SEED, '-g', '--json'])).stdout).grad as number[][];
     expect(doc.step.updated_logits).toEqual(seed.logits.map((row, i) => row.map((x, j) => x - 0.1 * grad[i][j])));
     const table = (await runBce([SEED, '--step', '0.1'])).stdout;
-    expect(table).toMatch(/^Initial loss: 0\.5147275127162853$/m);
+    expect(table.split('\n')).toContain(`Initial loss: ${seedReference().mean}`);
     expect(table).toMatch(/^Updated loss: 0\.5\d+ \(-/m);
   });
 });

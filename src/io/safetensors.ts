@@ -152,21 +152,77 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
   let header: unknown;
   try {
     header = JSON.parse(text);
-  } catch (err) {
-    // V8 says "... in JSON at position N" (a character index) for most errors: turn N into a byte offset.
-    let reason = (err as Error).message.replace(/[\x00-\x1f\u2028\u2029]+/g, ' ');
-    let offset = 8;
-    const m = /(?: in JSON)? at position (\d+)/.exec(reason);
-    if (m !== null) {
-      offset += new TextEncoder().encode(text.slice(0, Number(m[1]))).length;
-      reason = reason.replace(m[0], '');
-    }
-    throw new InputError(`${source}: byte ${offset}`, `header is not valid JSON: ${cut(reason)}`);
+  } catch {
+    // worded here from where the grammar breaks, not from the engine's message (it varies across versions)
+    const { at, expected } = jsonSyntaxError(text);
+    const what = at < text.length ? show(String.fromCodePoint(text.codePointAt(at) ?? 0)) : 'the end of the header';
+    const offset = 8 + new TextEncoder().encode(text.slice(0, at)).length;
+    throw new InputError(`${source}: byte ${offset}`, `header is not valid JSON: expected ${expected}, found ${what}`);
   }
   if (!isObject(header)) {
     throw new InputError(`${source}: byte 8`, 'header must be a JSON object of tensors');
   }
   return { header, bufferStart };
+}
+
+/**
+ * Where a text that JSON.parse refused first breaks the JSON grammar (RFC 8259), as a character index, and
+ * what the grammar expected there. Iterative, so no nesting depth overflows the stack.
+ */
+export function jsonSyntaxError(text: string): { at: number; expected: string } {
+  const open: string[] = [];
+  let want: 'value' | 'first value' | 'key' | 'first key' | 'colon' | 'next' = 'value';
+  let i = 0;
+  for (;;) {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    const c = text[i];
+    const close = open.at(-1) === '{' ? '}' : ']';
+    if (want === 'next') {
+      if (open.length === 0) return { at: i, expected: 'the end of the header' };
+      if (c === ',') want = close === '}' ? 'key' : 'value';
+      else if (c === close) open.pop();
+      else return { at: i, expected: `',' or '${close}'` };
+      i++;
+    } else if (want === 'colon') {
+      if (c !== ':') return { at: i, expected: "':'" };
+      want = 'value';
+      i++;
+    } else if ((want === 'first key' && c === '}') || (want === 'first value' && c === ']')) {
+      open.pop();
+      want = 'next';
+      i++;
+    } else if (want === 'key' || want === 'first key' || c === '"') {
+      if (c !== '"') return { at: i, expected: 'a double-quoted property name' };
+      const end = jsonStringEnd(text, i);
+      if (typeof end !== 'number') return end;
+      want = want === 'value' || want === 'first value' ? 'next' : 'colon';
+      i = end;
+    } else if (c === '{' || c === '[') {
+      open.push(c);
+      want = c === '{' ? 'first key' : 'first value';
+      i++;
+    } else {
+      const literal = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+      literal.lastIndex = i;
+      if (!literal.test(text)) return { at: i, expected: 'a JSON value' };
+      want = 'next';
+      i = literal.lastIndex;
+    }
+  }
+}
+
+/** The index just past the JSON string that starts at text[i] (a '"'), or where it breaks. */
+function jsonStringEnd(text: string, i: number): number | { at: number; expected: string } {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 0x22) return j + 1;
+    if (c < 0x20) return { at: j, expected: "'\"' or a character other than a control character" };
+    if (c === 0x5c) {
+      if (!/["\\/bfnrt]|u[0-9a-fA-F]{4}/y.test(text.slice(j + 1, j + 6))) return { at: j + 1, expected: 'an escape: one of "\\/bfnrt or u and 4 hex digits' };
+      j += text[j + 1] === 'u' ? 5 : 1;
+    }
+  }
+  return { at: text.length, expected: "'\"' to end the string" };
 }
 
 /** Sorted by offsets, the tensors must tile the data buffer with no gap or overlap. */

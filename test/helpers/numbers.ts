@@ -52,7 +52,22 @@ export const EPS = 2 ** -52;
  * reference, made by fixtures/torch/generate.py), so no test types them from memory.
  */
 export function seedReference(): { mean: number; sum: number } {
-  const { cases } = readJson<{ cases: { name: string; reference: { loss: unknown } }[] }>('fixtures/torch/cases.json');
-  const loss = (name: string) => num(cases.find((c) => c.name === name)?.reference.loss);
-  return { mean: loss('seed-mean'), sum: loss('seed-sum') };
+  return { mean: num(torchCase('seed-mean').reference.loss), sum: num(torchCase('seed-sum').reference.loss) };
+}
+
+/** A case of fixtures/torch/cases.json (made by fixtures/torch/generate.py), by name. */
+export interface TorchCase {
+  name: string;
+  reduction: string;
+  reference: { loss: unknown; grad: unknown; grad_targets: unknown };
+  torch: { loss: unknown; grad: unknown; grad_targets: unknown };
+  /** the multilabel mean cases: the reference mean loss of each class (the last dimension) */
+  per_class_mean?: number[];
+}
+
+export function torchCase(name: string): TorchCase {
+  const { cases } = readJson<{ cases: TorchCase[] }>('fixtures/torch/cases.json');
+  const c = cases.find((k) => k.name === name);
+  if (c === undefined) throw new Error(`fixtures/torch/cases.json has no case '${name}'`);
+  return c;
 }

@@ -1,5 +1,10 @@
-/** Runs bce in-process against a fake Io: real files, a given stdin, captured stdout and stderr. */
+/**
+ * Running bce in tests: in-process against a fake Io (runBce, bce), and, for the few tests of the real process
+ * boundary (exit codes, pipes, signals, files written with -o, the bin itself), as a spawned child (spawnBce).
+ */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { run } from '../../src/run.js';
 import type { Io } from '../../src/io/source.js';
 
@@ -36,6 +41,33 @@ export async function runBce(argv: string[], options: { stdin?: string | Uint8Ar
   };
   const code = await run(argv, io);
   return { code, stdout, stderr, files };
+}
+
+/** What a run gave: the exit code, stdout and stderr. */
+export interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** bce in-process, as a piped run sees it: stdin is `input` (empty by default), the environment only `env`. */
+export async function bce(args: string[], input = '', env: Record<string, string> = {}): Promise<Outcome> {
+  const { code, stdout, stderr } = await runBce(args, { stdin: input, env });
+  return { code, stdout, stderr };
+}
+
+/** The repository's root: the spawned bin runs there, so fixture paths are relative to it. */
+export const root = new URL('../..', import.meta.url).pathname;
+/** The built bin (npm test builds it before vitest runs). */
+export const bin = join(root, 'bin/bce.js');
+
+/** bce as a child process of the built bin, in the root, with stdin `input` and no NO_COLOR or FORCE_COLOR. */
+export function spawnBce(args: string[], input = '', env: Record<string, string> = {}): Outcome {
+  const base = { ...process.env };
+  delete base.NO_COLOR;
+  delete base.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...base, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** An Io over real files that discards every output: for calling readers and the streaming path directly. */
