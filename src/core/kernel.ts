@@ -19,7 +19,7 @@ import type { Operand, Tensor } from './tensor.js';
 import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
 import { InputError } from '../errors.js';
 import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
-import { CompensatedSum } from './sum.js';
+import { CompensatedSum, neumaierError } from './sum.js';
 
 export { ChunkSums, CompensatedSum };
 
@@ -139,7 +139,7 @@ export function bceElementsReference(
  *
  * This is the fast form of bceElementsReference and gives the same bits: per element it evaluates
  * e = exp(-|x|) once and hands it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
- * the compensated sum runs in local variables.
+ * the compensated sum runs in local variables, one neumaierError step per element.
  */
 export function bceElements(
   x: Float64Array,
@@ -152,31 +152,27 @@ export function bceElements(
 ): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
-  // The common case (no weight, or one scalar each) gets loops of its own: V8 keeps them lean.
-  if (w.block === 1 && p.block === 1 && out.gradTargets === undefined) {
-    elementsScalar(x, y, w.data[0], p.data[0], from, to, out);
+  const { loss, grad, sum } = out;
+  const d = out.gradDivisor ?? 1;
+  // Uniform weights (none, or one value each) and no d/dy: loops of their own, without the broadcast
+  // cursors and the optional stores, which V8 runs faster (README, Performance).
+  if (w.block === 1 && p.block === 1 && out.gradTargets === undefined && (loss === undefined) !== (sum === undefined)) {
+    const wi = w.data[0];
+    const pi = p.data[0];
+    if (sum !== undefined) {
+      if (grad === undefined) sumUniform(x, y, wi, pi, from, to, sum);
+      else sumGradUniform(x, y, wi, pi, from, to, sum, grad, d);
+    } else if (loss !== undefined) {
+      if (grad === undefined) noneUniform(x, y, wi, pi, from, to, loss);
+      else noneGradUniform(x, y, wi, pi, from, to, loss, grad, d);
+    }
   } else {
     elementsBroadcast(x, y, w, p, from, to, out);
   }
 }
 
-/** bceElements with one weight and one pos_weight for every element, and no d/dy. */
-function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, out: ElementOutputs): void {
-  const { loss, sum, grad } = out;
-  const d = out.gradDivisor ?? 1;
-  // mean and sum (no loss array) get loops without the optional stores: V8 runs them ~30% faster
-  if (loss === undefined && sum !== undefined) {
-    if (grad === undefined) sumScalar(x, y, wi, pi, from, to, sum);
-    else sumGradScalar(x, y, wi, pi, from, to, sum, grad, d);
-  } else if (loss !== undefined && sum === undefined) {
-    // reduction 'none'
-    if (grad === undefined) noneScalar(x, y, wi, pi, from, to, loss);
-    else noneGradScalar(x, y, wi, pi, from, to, loss, grad, d);
-  } else elementsBroadcast(x, y, { data: new Float64Array([wi]), inner: 1, block: 1 }, { data: new Float64Array([pi]), inner: 1, block: 1 }, from, to, out);
-}
-
-/** The element losses. */
-function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
+/** The element losses, for uniform weights. */
+function noneUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const e = Math.exp(-Math.abs(xi));
@@ -184,8 +180,8 @@ function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fr
   }
 }
 
-/** The element losses and d/dx divided by d. */
-function noneGradScalar(
+/** The element losses and d/dx divided by d, for uniform weights. */
+function noneGradUniform(
   x: Float64Array,
   y: Float64Array,
   wi: number,
@@ -205,8 +201,8 @@ function noneGradScalar(
   }
 }
 
-/** The compensated sum of the element losses (CompensatedSum.add, inlined). */
-function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
+/** The compensated sum of the element losses, for uniform weights. */
+function sumUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
   const state = sum.state();
   let s = state[0];
   let c = state[1];
@@ -215,15 +211,14 @@ function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fro
     const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
     const t = s + l;
-    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-    else c += l - t + s;
+    c += neumaierError(s, l, t);
     s = t;
   }
   sum.setState(s, c);
 }
 
-/** The compensated sum of the element losses and d/dx divided by d. */
-function sumGradScalar(
+/** The compensated sum of the element losses and d/dx divided by d, for uniform weights. */
+function sumGradUniform(
   x: Float64Array,
   y: Float64Array,
   wi: number,
@@ -243,8 +238,7 @@ function sumGradScalar(
     const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
     const t = s + l;
-    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-    else c += l - t + s;
+    c += neumaierError(s, l, t);
     s = t;
     grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
   }
@@ -285,8 +279,7 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Oper
       if (loss !== undefined) loss[i - from] = l;
       if (sum !== undefined) {
         const t = s + l;
-        if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-        else c += l - t + s;
+        c += neumaierError(s, l, t);
         s = t;
       }
     }
