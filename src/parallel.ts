@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './core/kernel.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
-import type { Operand, Tensor } from './core/tensor.js';
+import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
@@ -80,7 +80,7 @@ function shareFrom(a: Float64Array, from: number): Float64Array {
   return s;
 }
 
-function shareOperand(o: Operand | undefined): Operand | undefined {
+function shareOperand(o: BroadcastPlan | undefined): BroadcastPlan | undefined {
   // small operands (per class, per sample) are simply cloned into the worker
   if (o === undefined || o.data.length <= 4096) return o;
   return { ...o, data: shareFrom(o.data, 0) };

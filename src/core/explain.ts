@@ -4,7 +4,7 @@
  * wording lives in format/explain.ts.
  */
 import type { Tensor } from './tensor.js';
-import { broadcastTo, numel } from './tensor.js';
+import { broadcastTo, numel, unravelIndex, valueAt } from './tensor.js';
 import type { Reduction } from './kernel.js';
 import { bceElement, bceGradLogit, bceWithLogits, logSigmoid, sigmoid } from './kernel.js';
 
@@ -88,16 +88,6 @@ export interface ExplainLimits {
   cols?: number;
 }
 
-/** The multi-index of flat index i in `shape`. */
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx[k] = i % shape[k];
-    i = Math.floor(i / shape[k]);
-  }
-  return idx;
-}
-
 export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Explanation {
   const shape = inputs.logits.shape;
   const n = numel(shape);
@@ -107,7 +97,7 @@ export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Expl
   const colsShown = Math.min(cols, limits.cols ?? 6);
   const wPlan = inputs.weight ? broadcastTo(inputs.weight, shape, 'weight') : undefined;
   const pPlan = inputs.posWeight ? broadcastTo(inputs.posWeight, shape, 'pos_weight') : undefined;
-  const at = (plan: typeof wPlan, i: number) => (plan ? plan.data[Math.floor(i / plan.inner) % plan.block] : 1);
+  const at = (plan: typeof wPlan, i: number) => (plan ? valueAt(plan, i) : 1);
   const x = inputs.logits.data;
   const y = inputs.targets.data;
   const given = inputs.givenTargets?.data;
@@ -123,7 +113,7 @@ export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Expl
       const logSigma = logSigmoid(xi);
       const logOneMinusSigma = logSigmoid(-xi);
       elements.push({
-        index: unravel(i, shape),
+        index: unravelIndex(i, shape),
         x: xi,
         y: yi,
         ...(given !== undefined ? { yGiven: given[i] } : {}),

@@ -15,13 +15,11 @@
  * both divided by numel for reduction 'mean'.
  */
 
-import type { Operand, Tensor } from './tensor.js';
-import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
+import type { BroadcastPlan, Tensor } from './tensor.js';
+import { broadcastTo, numel, sameShape, torchSize, valueAt } from './tensor.js';
 import { InputError } from '../errors.js';
 import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
 import { CompensatedSum, neumaierError } from './sum.js';
-
-export { ChunkSums, CompensatedSum };
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -101,7 +99,7 @@ export interface ElementOutputs {
   gradDivisor?: number;
 }
 
-const ONE: Operand = { data: new Float64Array([1]), inner: 1, block: 1 };
+const ONE: BroadcastPlan = { data: new Float64Array([1]), inner: 1, block: 1 };
 
 /**
  * The straightforward element loop: each output from the scalar functions above, the sum by
@@ -110,8 +108,8 @@ const ONE: Operand = { data: new Float64Array([1]), inner: 1, block: 1 };
 export function bceElementsReference(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs,
@@ -121,8 +119,8 @@ export function bceElementsReference(
   const { loss, grad, gradTargets, sum } = out;
   const d = out.gradDivisor ?? 1;
   for (let i = from; i < to; i++) {
-    const wi = w.data[Math.floor(i / w.inner) % w.block];
-    const pi = p.data[Math.floor(i / p.inner) % p.block];
+    const wi = valueAt(w, i);
+    const pi = valueAt(p, i);
     const l = bceElement(x[i], y[i], wi, pi);
     if (loss !== undefined) loss[i - from] = l;
     if (sum !== undefined) sum.add(l);
@@ -144,8 +142,8 @@ export function bceElementsReference(
 export function bceElements(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs,
@@ -246,7 +244,7 @@ function sumGradUniform(
 }
 
 /** bceElements in general: weight and pos_weight read through their broadcast plans, d/dy too. */
-function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Operand, from: number, to: number, out: ElementOutputs): void {
+function elementsBroadcast(x: Float64Array, y: Float64Array, w: BroadcastPlan, p: BroadcastPlan, from: number, to: number, out: ElementOutputs): void {
   const wd = w.data;
   const pd = p.data;
   const wInner = w.inner;
@@ -343,8 +341,8 @@ export interface BcePlan {
   n: number;
   x: Float64Array;
   y: Float64Array;
-  weight?: Operand;
-  posWeight?: Operand;
+  weight?: BroadcastPlan;
+  posWeight?: BroadcastPlan;
   /** element losses (reduction 'none') */
   loss?: Float64Array;
   grad?: Float64Array;
@@ -387,8 +385,8 @@ export const PARTIAL = 3;
 export function chunkPartial(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs = {},
