@@ -1,30 +1,29 @@
 /**
- * bceWithLogits on several threads. The work is the plan's chunks (kernel.ts, SUM_CHUNK): the main thread
- * claims them from the front, worker threads from the back, each chunk taken by whoever claims it first
- * (an atomic flag per chunk in shared memory), until the two ends meet. A worker that starts late, or a
- * core that is busy with something else, just means the main thread computes more; when it has done
- * every chunk it stops the workers without waiting for them. The reduction merges the chunks' partial
- * sums in chunk order, so the result is the same, bit for bit, as bceWithLogits on one thread: the
- * losses, the gradients and the reduction, whichever thread computed which chunk.
+ * bceWithLogits on several threads: this file creates the workers (kernel-worker.ts) and puts the inputs
+ * in shared memory; core/pool.ts holds the protocol (who computes which chunk). The result is the same,
+ * bit for bit, as bceWithLogits on one thread: the losses, the gradients and the reduction, whichever
+ * thread computed which chunk. When the main thread has done every chunk it stops the workers without
+ * waiting for them.
  *
  * Workers read the inputs from shared memory: inputs that are not there already are copied, the back
  * half only (the part that workers may claim), while the workers start.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { bceWithLogits, finishBce, planBce, runBcePlan, SUM_CHUNK } from './core/kernel.js';
+import { bceWithLogits, finishBce, planBce, SUM_CHUNK } from './core/kernel.js';
+import { controlBlock, runFrontShare, signalReady } from './core/pool.js';
+import type { PoolReply, PoolTask } from './core/pool.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
-import type { Operand, Tensor } from './core/tensor.js';
+import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
 declare const __BCE_KERNEL_WORKER__: string | undefined;
 
 /**
- * Below this many elements one thread is as fast or faster: a worker takes ~25 ms to start (a new V8
- * isolate and Node's bootstrap) and the inputs' back half is copied into shared memory. Measured for
- * loss + grad on the 2-core machine it was tuned on, with the second core free: 0.85x at 1M elements,
- * 1.1x at 2M, 1.2-1.4x at 4M, 1.55x at 10M (`npm run bench`, the scaling table).
+ * Below this many elements one thread is as fast or faster: a worker must start (a new V8 isolate and
+ * Node's bootstrap) and the inputs' back half is copied into shared memory. The scaling table of
+ * `npm run bench` (README, Performance) shows where threads start to pay.
  */
 export const PARALLEL_MIN_ELEMENTS = 4_000_000;
 
@@ -80,20 +79,10 @@ function shareFrom(a: Float64Array, from: number): Float64Array {
   return s;
 }
 
-function shareOperand(o: Operand | undefined): Operand | undefined {
+function shareOperand(o: BroadcastPlan | undefined): BroadcastPlan | undefined {
   // small operands (per class, per sample) are simply cloned into the worker
   if (o === undefined || o.data.length <= 4096) return o;
   return { ...o, data: shareFrom(o.data, 0) };
-}
-
-/** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
-export const CTRL_NEXT = 0;
-export const CTRL_READY = 1;
-export const CTRL_FLAGS = 2;
-
-/** Claims chunk k for the calling thread: true when no thread had claimed it. */
-export function claimChunk(ctrl: Int32Array, k: number): boolean {
-  return Atomics.compareExchange(ctrl, CTRL_FLAGS + k, 0, 1) === 0;
 }
 
 interface Running {
@@ -102,11 +91,11 @@ interface Running {
   stop(): void;
 }
 
-function startWorker(source: string, data: { plan: BcePlan; ctrl: Int32Array; firstChunk: number }): Running {
+function startWorker(source: string, data: PoolTask): Running {
   const worker = new Worker(source, { eval: true, workerData: data });
   let finished = false;
   const done = new Promise<number>((resolve, reject) => {
-    worker.once('message', (computed: unknown) => {
+    worker.once('message', (computed: PoolReply) => {
       finished = true;
       resolve(typeof computed === 'number' ? computed : 0);
     });
@@ -146,8 +135,7 @@ export async function bceWithLogitsParallel(
   // workers may claim the back half; that is the part of the inputs they need in shared memory
   const firstChunk = Math.floor(chunks / 2);
   const from = firstChunk * SUM_CHUNK;
-  const ctrl = new Int32Array(new SharedArrayBuffer((CTRL_FLAGS + chunks) * Int32Array.BYTES_PER_ELEMENT));
-  ctrl[CTRL_NEXT] = chunks;
+  const ctrl = controlBlock(chunks);
   const shared: BcePlan = { ...plan };
   const xShared = plan.x.buffer instanceof SharedArrayBuffer ? plan.x : sharedArray(n);
   const yShared = plan.y.buffer instanceof SharedArrayBuffer ? plan.y : sharedArray(n);
@@ -162,13 +150,8 @@ export async function bceWithLogitsParallel(
   try {
     if (xShared !== plan.x) xShared.set(plan.x.subarray(from), from);
     if (yShared !== plan.y) yShared.set(plan.y.subarray(from), from);
-    Atomics.store(ctrl, CTRL_READY, 1);
-    Atomics.notify(ctrl, CTRL_READY);
-    // this thread's share: chunks from the front, until one was claimed by a worker
-    let k = 0;
-    for (; k < chunks && claimChunk(ctrl, k); k++) runBcePlan(plan, k * SUM_CHUNK, Math.min(n, (k + 1) * SUM_CHUNK));
-    if (k === chunks) {
-      // every chunk done here: the workers have nothing left to do
+    signalReady(ctrl);
+    if (runFrontShare(plan, ctrl)) {
       for (const w of workers) w.stop();
     } else {
       const computed = await Promise.all(workers.map((w) => w.done));

@@ -36,12 +36,12 @@ function worstOver(f: (i: number) => number, refs: Float64Array, which: (i: numb
 }
 
 describe(`accuracy over ${x.length} extreme elements`, () => {
-  it('every element loss is within 2 ulp of the reference (the issue asks 2)', () => {
+  it('every element loss is within 2 ulp of the reference', () => {
     const r = worstOver((i) => bceElement(x[i], y[i], w[i], p[i]), ref.loss, () => true);
     expect(r.worst, r.at).toBeLessThanOrEqual(2);
   });
 
-  it('d/dx is within 2 ulp for targets 0 and 1 without weights (the issue asks 2)', () => {
+  it('d/dx is within 2 ulp for targets 0 and 1 without weights', () => {
     const r = worstOver((i) => bceGradLogit(x[i], y[i], w[i], p[i]), ref.grad, (i) => hard(i) && w[i] === 1 && p[i] === 1);
     expect(r.worst, r.at).toBeLessThanOrEqual(2);
   });

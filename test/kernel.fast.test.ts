@@ -9,13 +9,13 @@ import {
   bceElements,
   bceElementsReference,
   bceWithLogits,
-  CompensatedSum,
   finishBce,
   planBce,
   runBcePlan,
   SUM_CHUNK,
 } from '../src/core/kernel.js';
 import type { ElementOutputs, Reduction } from '../src/core/kernel.js';
+import { CompensatedSum } from '../src/core/sum.js';
 import { broadcastTo } from '../src/core/tensor.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { flat, readJson, ulpDiff } from './helpers/numbers.js';

@@ -68,7 +68,7 @@ describe('weight and pos_weight shapes: accepted and rejected exactly as PyTorch
     expect(P.shapes.filter((c) => c.accepted).length).toBeGreaterThan(50);
   });
 
-  it("the issue's two examples, in PyTorch's words", () => {
+  it("an operand that would enlarge the logits' shape (more dimensions, or a 0-d logit), in PyTorch's words", () => {
     expect(() => bceWithLogits(T([1, 2, 3, 4, 5, 6], [2, 3]), T([0, 1, 0, 1, 0, 1], [2, 3]), { weight: T([1, 2, 3], [1, 1, 3]) })).toThrow(
       "output with shape [2, 3] doesn't match the broadcast shape [1, 2, 3]",
     );
@@ -184,7 +184,7 @@ describe('reductions: random (x, y, w, p, reduction) tuples and sums near the la
     expect(bad).toEqual([]);
   });
 
-  it("the issue's examples: mean of two maximal logits with target 0, d/dy under mean with weight 1.5", () => {
+  it("mean of two maximal logits with target 0, d/dy under mean with weight 1.5", () => {
     const M = Number.MAX_VALUE;
     const two = (o: object) => bceWithLogits(T([M, M], [2]), T([0, 0], [2]), { reduction: 'mean', ...o });
     expect(two({}).loss).toBe(M);

@@ -27,8 +27,8 @@ import {
   roundToDtype,
   toBFloat16,
   toFloat16,
-  unravelIndex,
 } from '../src/core/verify.js';
+import { unravelIndex } from '../src/core/tensor.js';
 
 // ------------------------------------------------------------------------------------------------
 // Fixture loading

@@ -4,7 +4,7 @@
  * wording lives in format/explain.ts.
  */
 import type { Tensor } from './tensor.js';
-import { broadcastTo, numel } from './tensor.js';
+import { broadcastTo, numel, unravelIndex, valueAt } from './tensor.js';
 import type { Reduction } from './kernel.js';
 import { bceElement, bceGradLogit, bceWithLogits, logSigmoid, sigmoid } from './kernel.js';
 
@@ -88,30 +88,15 @@ export interface ExplainLimits {
   cols?: number;
 }
 
-/** The multi-index of flat index i in `shape`. */
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx[k] = i % shape[k];
-    i = Math.floor(i / shape[k]);
-  }
-  return idx;
-}
-
-export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Explanation {
+/** The first rows' elements, step by step: rowsShown rows of cols, colsShown of each. */
+function explainElements(inputs: ExplainInputs, rowsShown: number, colsShown: number, cols: number): ExplainedElement[] {
   const shape = inputs.logits.shape;
-  const n = numel(shape);
-  const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
-  const rows = cols === 0 ? 0 : n / cols;
-  const rowsShown = Math.min(rows, limits.rows ?? 2);
-  const colsShown = Math.min(cols, limits.cols ?? 6);
   const wPlan = inputs.weight ? broadcastTo(inputs.weight, shape, 'weight') : undefined;
   const pPlan = inputs.posWeight ? broadcastTo(inputs.posWeight, shape, 'pos_weight') : undefined;
-  const at = (plan: typeof wPlan, i: number) => (plan ? plan.data[Math.floor(i / plan.inner) % plan.block] : 1);
+  const at = (plan: typeof wPlan, i: number) => (plan ? valueAt(plan, i) : 1);
   const x = inputs.logits.data;
   const y = inputs.targets.data;
   const given = inputs.givenTargets?.data;
-
   const elements: ExplainedElement[] = [];
   for (let r = 0; r < rowsShown; r++) {
     for (let c = 0; c < colsShown; c++) {
@@ -123,7 +108,7 @@ export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Expl
       const logSigma = logSigmoid(xi);
       const logOneMinusSigma = logSigmoid(-xi);
       elements.push({
-        index: unravel(i, shape),
+        index: unravelIndex(i, shape),
         x: xi,
         y: yi,
         ...(given !== undefined ? { yGiven: given[i] } : {}),
@@ -139,7 +124,11 @@ export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Expl
       });
     }
   }
+  return elements;
+}
 
+/** The reductions over the whole input: sum, mean, and the loss for the run's reduction. */
+function explainReductions(inputs: ExplainInputs, n: number): { sum: number; mean: number; loss: number | Float64Array } {
   const base = { weight: inputs.weight, posWeight: inputs.posWeight };
   const sum = bceWithLogits(inputs.logits, inputs.targets, { ...base, reduction: 'sum' }).loss as number;
   const mean = sum / n;
@@ -149,24 +138,36 @@ export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Expl
       : inputs.reduction === 'mean'
         ? mean
         : (bceWithLogits(inputs.logits, inputs.targets, { ...base, reduction: 'none' }).loss as Float64Array);
+  return { sum, mean, loss };
+}
 
-  // pos_weight at work on the first shown element whose target is positive
-  let posWeightDemo: PosWeightDemo | undefined;
+/** pos_weight at work on the first shown element whose target is positive, if any. */
+function posWeightDemoOf(elements: readonly ExplainedElement[]): PosWeightDemo | undefined {
   const positive = elements.find((e) => e.y > 0);
-  if (positive) {
-    const p = positive.p !== 1 ? positive.p : 3;
-    const { x: xe, y: ye, w } = positive;
-    posWeightDemo = {
-      index: positive.index,
-      x: xe,
-      p,
-      lossWithout: bceElement(xe, ye, w, 1),
-      lossWith: bceElement(xe, ye, w, p),
-      gradWithout: bceGradLogit(xe, ye, w, 1),
-      gradWith: bceGradLogit(xe, ye, w, p),
-    };
-  }
+  if (!positive) return undefined;
+  const p = positive.p !== 1 ? positive.p : 3;
+  const { x: xe, y: ye, w } = positive;
+  return {
+    index: positive.index,
+    x: xe,
+    p,
+    lossWithout: bceElement(xe, ye, w, 1),
+    lossWith: bceElement(xe, ye, w, p),
+    gradWithout: bceGradLogit(xe, ye, w, 1),
+    gradWith: bceGradLogit(xe, ye, w, p),
+  };
+}
 
+export function explain(inputs: ExplainInputs, limits: ExplainLimits = {}): Explanation {
+  const shape = inputs.logits.shape;
+  const n = numel(shape);
+  const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+  const rows = cols === 0 ? 0 : n / cols;
+  const rowsShown = Math.min(rows, limits.rows ?? 2);
+  const colsShown = Math.min(cols, limits.cols ?? 6);
+  const elements = explainElements(inputs, rowsShown, colsShown, cols);
+  const { sum, mean, loss } = explainReductions(inputs, n);
+  const posWeightDemo = posWeightDemoOf(elements);
   return {
     shape,
     n,

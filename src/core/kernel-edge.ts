@@ -9,7 +9,8 @@
  * Infinite logits take their limits here too (e = 0).
  */
 
-import type { Operand } from './tensor.js';
+import type { BroadcastPlan } from './tensor.js';
+import { valueAt } from './tensor.js';
 import { CompensatedSum } from './sum.js';
 
 /** the smallest normal double: exp(-|x|) below it is subnormal (|x| > 708.396) */
@@ -108,12 +109,10 @@ export function gradTargetEdge(x: number, y: number, w: number, p: number, d: nu
  * The compensated sum of the losses [from, to) scaled by 2^-64, for a chunk whose plain sum is not
  * finite: the sum of finite losses can overflow where the mean, or the sum itself, does not.
  */
-export function scaledChunkSum(x: Float64Array, y: Float64Array, w: Operand, p: Operand, from: number, to: number): [number, number] {
+export function scaledChunkSum(x: Float64Array, y: Float64Array, w: BroadcastPlan, p: BroadcastPlan, from: number, to: number): [number, number] {
   const sum = new CompensatedSum();
   for (let i = from; i < to; i++) {
-    const wi = w.data[Math.floor(i / w.inner) % w.block];
-    const pi = p.data[Math.floor(i / p.inner) % p.block];
-    sum.add(lossScaled(x[i], y[i], wi, pi, DOWN));
+    sum.add(lossScaled(x[i], y[i], valueAt(w, i), valueAt(p, i), DOWN));
   }
   return sum.state();
 }

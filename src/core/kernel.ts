@@ -15,13 +15,11 @@
  * both divided by numel for reduction 'mean'.
  */
 
-import type { Operand, Tensor } from './tensor.js';
-import { broadcastTo, numel, sameShape, torchSize } from './tensor.js';
+import type { BroadcastPlan, Tensor } from './tensor.js';
+import { broadcastTo, numel, sameShape, torchSize, valueAt } from './tensor.js';
 import { InputError } from '../errors.js';
 import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
-import { CompensatedSum } from './sum.js';
-
-export { ChunkSums, CompensatedSum };
+import { CompensatedSum, compensate } from './sum.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -103,7 +101,7 @@ export interface ElementOutputs {
   gradDivisor?: number;
 }
 
-const ONE: Operand = { data: new Float64Array([1]), inner: 1, block: 1 };
+const ONE: BroadcastPlan = { data: new Float64Array([1]), inner: 1, block: 1 };
 
 /**
  * The straightforward element loop: each output from the scalar functions above, the sum by
@@ -112,8 +110,8 @@ const ONE: Operand = { data: new Float64Array([1]), inner: 1, block: 1 };
 export function bceElementsReference(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs,
@@ -123,8 +121,8 @@ export function bceElementsReference(
   const { loss, grad, gradTargets, sum } = out;
   const d = out.gradDivisor ?? 1;
   for (let i = from; i < to; i++) {
-    const wi = w.data[Math.floor(i / w.inner) % w.block];
-    const pi = p.data[Math.floor(i / p.inner) % p.block];
+    const wi = valueAt(w, i);
+    const pi = valueAt(p, i);
     const l = bceElement(x[i], y[i], wi, pi);
     if (loss !== undefined) loss[i - from] = l;
     if (sum !== undefined) sum.add(l);
@@ -141,44 +139,40 @@ export function bceElementsReference(
  *
  * This is the fast form of bceElementsReference and gives the same bits: per element it evaluates
  * e = exp(-|x|) once and hands it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
- * the compensated sum runs in local variables.
+ * the compensated sum runs in local variables, one Neumaier step (compensate) per element.
  */
 export function bceElements(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs,
 ): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
-  // The common case (no weight, or one scalar each) gets loops of its own: V8 keeps them lean.
-  if (w.block === 1 && p.block === 1 && out.gradTargets === undefined) {
-    elementsScalar(x, y, w.data[0], p.data[0], from, to, out);
+  const { loss, grad, sum } = out;
+  const d = out.gradDivisor ?? 1;
+  // Uniform weights (none, or one value each) and no d/dy: loops of their own, without the broadcast
+  // cursors and the optional stores, which V8 runs faster (README, Performance).
+  if (w.block === 1 && p.block === 1 && out.gradTargets === undefined && (loss === undefined) !== (sum === undefined)) {
+    const wi = w.data[0];
+    const pi = p.data[0];
+    if (sum !== undefined) {
+      if (grad === undefined) sumUniform(x, y, wi, pi, from, to, sum);
+      else sumGradUniform(x, y, wi, pi, from, to, sum, grad, d);
+    } else if (loss !== undefined) {
+      if (grad === undefined) noneUniform(x, y, wi, pi, from, to, loss);
+      else noneGradUniform(x, y, wi, pi, from, to, loss, grad, d);
+    }
   } else {
     elementsBroadcast(x, y, w, p, from, to, out);
   }
 }
 
-/** bceElements with one weight and one pos_weight for every element, and no d/dy. */
-function elementsScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, out: ElementOutputs): void {
-  const { loss, sum, grad } = out;
-  const d = out.gradDivisor ?? 1;
-  // mean and sum (no loss array) get loops without the optional stores: V8 runs them ~30% faster
-  if (loss === undefined && sum !== undefined) {
-    if (grad === undefined) sumScalar(x, y, wi, pi, from, to, sum);
-    else sumGradScalar(x, y, wi, pi, from, to, sum, grad, d);
-  } else if (loss !== undefined && sum === undefined) {
-    // reduction 'none'
-    if (grad === undefined) noneScalar(x, y, wi, pi, from, to, loss);
-    else noneGradScalar(x, y, wi, pi, from, to, loss, grad, d);
-  } else elementsBroadcast(x, y, { data: new Float64Array([wi]), inner: 1, block: 1 }, { data: new Float64Array([pi]), inner: 1, block: 1 }, from, to, out);
-}
-
-/** The element losses. */
-function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
+/** The element losses, for uniform weights. */
+function noneUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const e = Math.exp(-Math.abs(xi));
@@ -186,8 +180,8 @@ function noneScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fr
   }
 }
 
-/** The element losses and d/dx divided by d. */
-function noneGradScalar(
+/** The element losses and d/dx divided by d, for uniform weights. */
+function noneGradUniform(
   x: Float64Array,
   y: Float64Array,
   wi: number,
@@ -207,8 +201,8 @@ function noneGradScalar(
   }
 }
 
-/** The compensated sum of the element losses (CompensatedSum.add, inlined). */
-function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
+/** The compensated sum of the element losses, for uniform weights. */
+function sumUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum): void {
   const state = sum.state();
   let s = state[0];
   let c = state[1];
@@ -217,15 +211,14 @@ function sumScalar(x: Float64Array, y: Float64Array, wi: number, pi: number, fro
     const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
     const t = s + l;
-    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-    else c += l - t + s;
+    c = compensate(c, s, l, t);
     s = t;
   }
   sum.setState(s, c);
 }
 
-/** The compensated sum of the element losses and d/dx divided by d. */
-function sumGradScalar(
+/** The compensated sum of the element losses and d/dx divided by d, for uniform weights. */
+function sumGradUniform(
   x: Float64Array,
   y: Float64Array,
   wi: number,
@@ -245,8 +238,7 @@ function sumGradScalar(
     const e = Math.exp(-Math.abs(xi));
     const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
     const t = s + l;
-    if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
-    else c += l - t + s;
+    c = compensate(c, s, l, t);
     s = t;
     grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
   }
@@ -254,7 +246,7 @@ function sumGradScalar(
 }
 
 /** bceElements in general: weight and pos_weight read through their broadcast plans, d/dy too. */
-function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Operand, from: number, to: number, out: ElementOutputs): void {
+function elementsBroadcast(x: Float64Array, y: Float64Array, w: BroadcastPlan, p: BroadcastPlan, from: number, to: number, out: ElementOutputs): void {
   const wd = w.data;
   const pd = p.data;
   const wInner = w.inner;
@@ -286,6 +278,8 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: Operand, p: Oper
       const l = lossFrom(xi, yi, wi, pi, e, sp);
       if (loss !== undefined) loss[i - from] = l;
       if (sum !== undefined) {
+        // compensate(c, s, l, t) written out: V8 runs this loop slower with the call inlined here
+        // (README, Performance)
         const t = s + l;
         if (Math.abs(s) >= Math.abs(l)) c += s - t + l;
         else c += l - t + s;
@@ -352,8 +346,8 @@ export interface BcePlan {
   n: number;
   x: Float64Array;
   y: Float64Array;
-  weight?: Operand;
-  posWeight?: Operand;
+  weight?: BroadcastPlan;
+  posWeight?: BroadcastPlan;
   /** element losses (reduction 'none') */
   loss?: Float64Array;
   grad?: Float64Array;
@@ -396,8 +390,8 @@ export const PARTIAL = 3;
 export function chunkPartial(
   x: Float64Array,
   y: Float64Array,
-  weight: Operand | undefined,
-  posWeight: Operand | undefined,
+  weight: BroadcastPlan | undefined,
+  posWeight: BroadcastPlan | undefined,
   from: number,
   to: number,
   out: ElementOutputs = {},

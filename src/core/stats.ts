@@ -3,8 +3,8 @@
  * a histogram. Pure functions over Float64Array: no I/O, no colour, no wording.
  */
 import type { Tensor } from './tensor.js';
-import { broadcastTo } from './tensor.js';
-import { CompensatedSum } from './kernel.js';
+import { broadcastTo, valueAt } from './tensor.js';
+import { CompensatedSum } from './sum.js';
 
 /** The values an operand takes over one class's elements: min === max when it is constant there. */
 export interface ValueRange {
@@ -47,7 +47,7 @@ function classRanges(op: Tensor | undefined, shape: readonly number[], n: number
   if (op && n > 0) {
     const plan = broadcastTo(op, shape, 'operand');
     for (let i = 0; i < n; i++) {
-      const v = plan.data[Math.floor(i / plan.inner) % plan.block];
+      const v = valueAt(plan, i);
       const c = i % classes;
       // NaN poisons both ends so it is seen
       if (v !== v) {

@@ -1,19 +1,23 @@
 /** Compensated summation, shared by the kernel and its edge cases. */
 
+/**
+ * One step of Neumaier's sum: the compensation c after adding v to a plain sum s, where t = s + v was
+ * already computed (the next plain sum). Small enough for V8 to inline into the kernel's loops, which keep
+ * s and c in locals.
+ */
+export function compensate(c: number, s: number, v: number, t: number): number {
+  if (Math.abs(s) >= Math.abs(v)) return c + (s - t + v);
+  return c + (v - t + s);
+}
+
 /** Neumaier's compensated sum: its error stays near 1 ulp of the result whatever the count. */
 export class CompensatedSum {
   private s = 0;
   private c = 0;
   add(v: number): void {
     const t = this.s + v;
-    if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
-    else this.c += v - t + this.s;
+    this.c = compensate(this.c, this.s, v, t);
     this.s = t;
-  }
-  /** Adds another partial sum (e.g. from another chunk or thread). */
-  merge(other: CompensatedSum): void {
-    this.add(other.s);
-    if (Number.isFinite(other.s)) this.add(other.c);
   }
   /** the plain sum and its compensation, to continue the sum elsewhere (a loop's locals, another thread) */
   state(): [number, number] {

@@ -44,10 +44,25 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * against [N, C] (inner 1), per-sample [N, 1] (inner C), [C, 1, 1] against [B, C, H, W] (inner H*W),
  * and the full shape (inner 1, block numel). Other broadcasts are expanded to the full shape first.
  */
-export interface Operand {
+export interface BroadcastPlan {
   readonly data: Float64Array;
   readonly inner: number;
   readonly block: number;
+}
+
+/** The value a broadcast plan gives at flat index i of the target. */
+export function valueAt(plan: BroadcastPlan, i: number): number {
+  return plan.data[Math.floor(i / plan.inner) % plan.block];
+}
+
+/** Row-major coordinates of a flat index in `shape` (assert_close's unravel_flat_index). */
+export function unravelIndex(flat: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    index[k] = flat % shape[k];
+    flat = Math.floor(flat / shape[k]);
+  }
+  return index;
 }
 
 /**
@@ -55,7 +70,7 @@ export interface Operand {
  * where `src` may never enlarge the target: PyTorch computes the loss in the logits' shape.
  * Throws an InputError naming the operand, both shapes and the dimension.
  */
-export function broadcastTo(src: Tensor, target: readonly number[], name: string, where?: string): Operand {
+export function broadcastTo(src: Tensor, target: readonly number[], name: string, where?: string): BroadcastPlan {
   const aligned = alignForBroadcast(src.shape, target, name, where);
   const rank = target.length;
   const total = numel(target);

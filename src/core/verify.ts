@@ -19,7 +19,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Tensor } from './tensor.js';
-import { sameShape } from './tensor.js';
+import { sameShape, unravelIndex } from './tensor.js';
 
 /** The floating dtypes PyTorch may have computed in. */
 export type Dtype = 'float16' | 'bfloat16' | 'float32' | 'float64';
@@ -209,16 +209,6 @@ export function isClose(got: number, expected: number, tol: CompareOptions): boo
 /** True when the comparison equals no tolerance at all: assert_close then says "equal" instead of "close". */
 export function isEqualityCheck(c: Tolerances): boolean {
   return c.rtol === 0 && c.atol === 0;
-}
-
-/** Row-major coordinates of a flat index (assert_close's unravel_flat_index). */
-export function unravelIndex(flat: number, shape: readonly number[]): number[] {
-  const index = new Array<number>(shape.length);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    index[k] = flat % shape[k];
-    flat = Math.floor(flat / shape[k]);
-  }
-  return index;
 }
 
 /**

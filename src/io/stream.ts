@@ -18,10 +18,11 @@ import { InputError, printableName } from '../errors.js';
 import type { Io } from './source.js';
 import type { ComputeOptions } from '../cli/compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
-import { ChunkSums, chunkPartial, SUM_CHUNK } from '../core/kernel.js';
+import { chunkPartial, SUM_CHUNK } from '../core/kernel.js';
+import { ChunkSums } from '../core/kernel-edge.js';
 import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
-import type { Operand, Tensor } from '../core/tensor.js';
+import type { BroadcastPlan, Tensor } from '../core/tensor.js';
 import { formatOfName, sniffFormat } from './read-tensor.js';
 import type { TensorFormat } from './read-tensor.js';
 import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './csv-stream.js';
@@ -39,7 +40,7 @@ export const IN_MEMORY_ERROR_BYTES = 1 << 30;
 const NOT_STREAMED = undefined;
 
 /** A value of `op` at every flat index of [from, from + n), written to out (weight and pos_weight per chunk). */
-function fillOperand(op: Operand, from: number, n: number, out: Float64Array): void {
+function fillOperand(op: BroadcastPlan, from: number, n: number, out: Float64Array): void {
   const { data, inner, block } = op;
   let k = from % inner;
   let j = Math.floor(from / inner) % block;
@@ -195,7 +196,7 @@ async function stream(
 
   // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
   // shape checks at the end, which word it.
-  const plan = (f: Flag | undefined, name: string): Operand | undefined | null => {
+  const plan = (f: Flag | undefined, name: string): BroadcastPlan | undefined | null => {
     if (f === undefined) return undefined;
     try {
       return broadcastTo(f.tensor, planShape(known, f.tensor.shape), name, f.where);
