@@ -22,7 +22,7 @@ import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
 import type { Operand, Tensor } from '../core/tensor.js';
 import { formatOfName, sniffFormat } from './read-tensor.js';
-import type { TensorFormat } from './read-tensor.js';
+import type { ReadProgress, TensorFormat } from './read-tensor.js';
 import { CsvSource } from './csv-source.js';
 import { JsonSource } from './json-source.js';
 import { NPY_HEAD_BYTES, NpySource } from './npy-source.js';
@@ -31,7 +31,6 @@ import { CsvFallback } from './csv-fast.js';
 import { checkShapes, openTensorFlag } from './inputs.js';
 import type { Input, Problem } from './inputs.js';
 import { SourceReader } from './source.js';
-import { Progress } from '../format/progress.js';
 
 /** Inputs up to this many bytes in all are re-read in memory to word an error exactly as that path does. */
 export const IN_MEMORY_ERROR_BYTES = 1 << 30;
@@ -126,14 +125,14 @@ export async function computeStreamed(
       if (f.format === 'csv' && o.read.csv?.engine === 'csv-parse') return NOT_STREAMED;
     }
     const total = opened.reduce((a, f) => a + f.file.size, 0);
-    const progress = new Progress(io, total, !o.quiet);
+    const progress = o.read.progress?.(total);
     try {
       const result = await stream(o, io, opened, paths.map(printableName), reduction as 'mean' | 'sum', progress);
-      progress.finish();
+      progress?.finish();
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
     } catch (e) {
-      progress.finish();
+      progress?.finish();
       if (e instanceof CsvFallback) {
         if (total <= inMemoryErrorBytes) return NOT_STREAMED;
         throw new InputError(
@@ -156,21 +155,22 @@ async function stream(
   opened: Opened[],
   paths: string[],
   reduction: 'mean' | 'sum',
-  progress: Progress,
+  progress: ReadProgress | undefined,
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const sources: ElementSource[] = [];
+  const onBytes = (n: number) => progress?.add(n);
   for (let k = 0; k < 2; k++) {
     const f = opened[k];
     if (f.format === 'csv') {
-      const s = new CsvSource(f.file, paths[k], f.file.size, o.read.csv ?? {}, (n) => progress.add(n));
+      const s = new CsvSource(f.file, paths[k], f.file.size, o.read.csv ?? {}, onBytes);
       await s.start();
       sources.push(s);
     } else if (f.format === 'npy') {
-      const s = new NpySource(f.file, paths[k], f.file.size, (n) => progress.add(n));
+      const s = new NpySource(f.file, paths[k], f.file.size, onBytes);
       if (!(await s.start())) return NOT_STREAMED;
       sources.push(s);
     } else {
-      const s = new JsonSource(f.file, paths[k], f.file.size, (n) => progress.add(n));
+      const s = new JsonSource(f.file, paths[k], f.file.size, onBytes);
       if (!(await s.start())) return NOT_STREAMED;
       sources.push(s);
     }
