@@ -1,22 +1,18 @@
 /**
- * A flat JSON array of numbers read in chunks, for the streaming computation (./stream.ts).
+ * A flat JSON array of numbers ([1.5, -2, NaN, "inf", ...], as json.dump writes a list) read in chunks, for
+ * the streaming computation (./stream.ts). Its elements and separators are read by the tokenizer of the
+ * in-memory reader (./json-token.ts), over a window of the file at a time, with the same words for the same
+ * mistakes. Every error names the byte offset and the element (also where the in-memory reader names the
+ * line and column only: a bad escape, a control character, text after the array). Nesting is left to the
+ * in-memory reader.
  */
-import { InputError, quote } from '../errors.js';
-import { MAX_NUMBER_CHARS, parseNumber, tooLongToken } from './number.js';
+import { isAscii } from 'node:buffer';
+import { InputError } from '../errors.js';
+import { MAX_NUMBER_CHARS } from './number.js';
+import { JsonTokenizer, NEED_MORE, isJsonSpace } from './json-token.js';
 import { ChunkedFile, READ_BYTES } from './chunked-file.js';
 import type { ElementSource } from './chunked-file.js';
 
-const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-/** characters of a bare number token (as ./json.ts reads them): + - . 0-9 e E, and letters for NaN / Infinity */
-const isTokenChar = (c: number) =>
-  (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-
-/**
- * A flat JSON array of numbers ([1.5, -2, NaN, "inf", ...], as json.dump writes a list), read in chunks.
- * Numbers are read as ./json.ts reads them: a bare token or a string, in the strict grammar of ./number.ts.
- * Anything else (nesting, objects, escapes in strings, a bad token) is an InputError naming the byte offset
- * and the element; the caller re-reads files that fit in memory, to word any error as the in-memory reader does.
- */
 export class JsonSource extends ChunkedFile implements ElementSource {
   /** file offset of buf[0] */
   private base = 0;
@@ -24,9 +20,8 @@ export class JsonSource extends ChunkedFile implements ElementSource {
   private closed = false;
   private trailingChecked = false;
 
-
   private fail(at: number, what: string): never {
-    throw new InputError(`${this.where}: byte ${this.base + at}`, `[${this.n}]: ${what}`);
+    throw new InputError(`${this.where}: byte ${this.base + at}`, what);
   }
 
   /** Reads up to the first element: false when the file is not a flat array (then it is read in memory). */
@@ -56,99 +51,61 @@ export class JsonSource extends ChunkedFile implements ElementSource {
   async read(dst: Float64Array): Promise<number> {
     let got = 0;
     while (got < dst.length && !this.closed) {
-      // the complete elements in buf: up to its last ',' or ']' (all of it at the end of the file)
-      let end = this.len;
-      if (!this.eof) {
-        end = this.len > 0 ? Math.max(this.buf.lastIndexOf(0x2c, this.len - 1), this.buf.lastIndexOf(0x5d, this.len - 1)) + 1 : 0;
-        if (end === 0) {
-          // no element ends in what is read: forget the blanks before it, and refuse one that never ends
-          let i = 0;
-          while (i < this.len && isJsonSpace(this.buf[i])) i++;
-          this.drop(i);
-          if (this.len > READ_BYTES) this.fail(0, `more than ${READ_BYTES} bytes without ',' or ']' (an element is a number, at most ${MAX_NUMBER_CHARS} characters)`);
-          await this.readMore();
-          continue;
+      // the elements in the window buf[0..len), up to the first that may go on past it
+      // ASCII (the common case) is decoded as latin1, the fastest way, and is then the same text as UTF-8
+      const text = this.buf.toString(isAscii(this.buf.subarray(0, this.len)) ? 'latin1' : 'utf8', 0, this.len);
+      // an error's place in bytes (the characters before it, in UTF-8), and the element it is in
+      const fail = (at: number, what: string): never =>
+        this.fail(Buffer.byteLength(text.slice(0, at)), what.startsWith('[') ? what : `[${this.n}]: ${what}`);
+      const tokens = new JsonTokenizer(text, fail, !this.eof);
+      const path = () => `[${this.n}]`;
+      let done = 0;
+      try {
+        while (got < dst.length) {
+          tokens.skipSpace();
+          const c = text.charCodeAt(tokens.pos);
+          if (c === 0x5d && this.n === 0) {
+            // an empty array
+            this.closed = true;
+            done = tokens.pos + 1;
+            break;
+          }
+          if (c === 0x5b) {
+            // after a number, an array is ragged; nested arrays from the start are read in memory
+            const what = this.n > 0 ? 'expected a number, found an array (ragged nesting)' : 'nested arrays and objects are read in memory, not streamed';
+            tokens.fail(tokens.pos, `${path()}: ${what}`);
+          }
+          const v = tokens.element(path);
+          const d = tokens.separator(path);
+          dst[got++] = v;
+          this.n++;
+          done = ++tokens.pos;
+          if (d === 0x5d) {
+            this.closed = true;
+            break;
+          }
         }
+      } catch (e) {
+        if (e !== NEED_MORE) throw e;
       }
-      const s = this.buf.toString('latin1', 0, end);
+      // the window holds only ASCII up to `done` (numbers, numeric strings, blanks): characters are bytes
+      this.drop(done);
+      if (this.closed || got === dst.length) break;
+      // an element goes on past the window: forget the blanks before it, refuse one that never ends, read on
       let i = 0;
-      while (got < dst.length) {
-        while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
-        if (i >= s.length) break;
-        const c = s.charCodeAt(i);
-        if (c === 0x5d && this.n === 0 && got === 0) {
-          // an empty array
-          this.closed = true;
-          i++;
-          break;
-        }
-        let a = i;
-        let b: number;
-        let text = s;
-        const at = i;
-        if (c === 0x22) {
-          // a string: to its closing quote, skipping escaped characters
-          b = i + 1;
-          let escaped = false;
-          while (b < s.length && s.charCodeAt(b) !== 0x22) {
-            if (b - i > MAX_NUMBER_CHARS) this.fail(i, tooLongToken('string'));
-            if (s.charCodeAt(b) === 0x5c) {
-              escaped = true;
-              b++;
-            }
-            b++;
-          }
-          if (b >= s.length) {
-            if (this.eof) this.fail(i, 'unexpected end of the input inside an array');
-            this.fail(i, 'expected a number, found a string that is not one');
-          }
-          a = i + 1;
-          if (escaped) {
-            try {
-              text = JSON.parse(s.slice(i, b + 1)) as string;
-            } catch {
-              this.fail(i, 'invalid escape in string');
-            }
-            a = 0;
-          }
-          i = b + 1;
-          if (escaped) b = text.length;
-        } else {
-          while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
-          b = i;
-          if (b - a > MAX_NUMBER_CHARS) this.fail(a, tooLongToken('number'));
-          if (a === b) {
-            this.fail(a, c === 0x5b || c === 0x7b ? 'nested arrays and objects are read in memory, not streamed' : `expected a number, found ${quote(Buffer.from(s[a], 'latin1').toString('utf8'))}`);
-          }
-        }
-        const v = parseNumber(text.slice(a, b));
-        if (v === undefined) this.fail(at, `${quote(Buffer.from(text.slice(a, b), 'latin1').toString('utf8'))} is not a number`);
-        dst[got++] = v;
-        while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
-        if (i >= s.length) {
-          if (this.eof) this.fail(i, 'unexpected end of the input inside an array');
-          break;
-        }
-        const d = s.charCodeAt(i);
-        this.n++;
-        i++;
-        if (d === 0x5d) {
-          this.closed = true;
-          break;
-        }
-        if (d !== 0x2c) this.fail(i - 1, "expected ',' or ']'");
-      }
+      while (i < this.len && isJsonSpace(this.buf[i])) i++;
       this.drop(i);
-      if (this.closed) break;
-      if (got < dst.length && !this.eof) await this.readMore();
-      else if (got < dst.length && this.eof && this.len === 0) this.fail(0, 'unexpected end of the input inside an array');
+      if (this.len > READ_BYTES) {
+        this.fail(0, `[${this.n}]: more than ${READ_BYTES} bytes without ',' or ']' (an element is a number, at most ${MAX_NUMBER_CHARS} characters)`);
+      }
+      await this.readMore();
     }
     if (this.closed && !this.trailingChecked) {
       this.trailingChecked = true;
       for (;;) {
         let i = 0;
         while (i < this.len && isJsonSpace(this.buf[i])) i++;
-        if (i < this.len) this.fail(i, 'expected the end of the input after the array');
+        if (i < this.len) this.fail(i, `[${this.n}]: expected the end of the input after the array`);
         this.drop(this.len);
         if (this.eof) break;
         await this.readMore();
