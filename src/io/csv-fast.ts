@@ -59,9 +59,17 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number | undefi
   // the first 15 significant digits in m, the next 4 in lo (lk of them): both exact
   let lo = 0;
   let lk = 0;
+  let point = false;
   for (; i < b; i++) {
     const d = s[i] - 0x30;
-    if (d < 0 || d > 9) break;
+    if (d < 0 || d > 9) {
+      // one decimal point, after the integer digits (if any)
+      if (d === 0x2e - 0x30 && !point) {
+        point = true;
+        continue;
+      }
+      break;
+    }
     digits++;
     if (m !== 0 || d !== 0) sig++;
     if (sig <= 15) m = m * 10 + d;
@@ -69,21 +77,7 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number | undefi
       lo = lo * 10 + d;
       lk++;
     }
-  }
-  if (i < b && s[i] === 0x2e) {
-    i++;
-    for (; i < b; i++) {
-      const d = s[i] - 0x30;
-      if (d < 0 || d > 9) break;
-      digits++;
-      if (m !== 0 || d !== 0) sig++;
-      if (sig <= 15) m = m * 10 + d;
-      else if (sig <= 19) {
-        lo = lo * 10 + d;
-        lk++;
-      }
-      exp10--;
-    }
+    if (point) exp10--;
   }
   if (digits === 0) {
     // no digits: only the special values remain

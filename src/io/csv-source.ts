@@ -10,10 +10,9 @@ import { MAX_NUMBER_CHARS } from './number.js';
 import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import type { OpenFile } from './source.js';
+import { NOT_UTF8 } from './read-tensor.js';
 import { ChunkedFile, READ_BYTES } from './chunked-file.js';
 import type { ElementSource, OnBytes } from './chunked-file.js';
-
-const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
 
 export class CsvSource extends ChunkedFile implements ElementSource {
   private scanner!: CsvScanner;

@@ -71,6 +71,9 @@ export function detectFormat(src: SourceBytes, override?: TensorFormat): TensorF
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** What a text input that is not UTF-8 is told. */
+export const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
+
 /** UTF-8 bytes -> text without a BOM; invalid UTF-8 is an input error. */
 export function decodeText(src: SourceBytes): string {
   try {
@@ -80,7 +83,7 @@ export function decodeText(src: SourceBytes): string {
     if (src.bytes.length > MAX_TEXT_BYTES || (e as Error).name === 'RangeError') {
       throw textTooLarge(src.name, `${(src.bytes.length / 2 ** 20).toFixed(0)} MiB`);
     }
-    throw new InputError(src.name, 'not UTF-8 text (is it a binary file? --input-format names the format)');
+    throw new InputError(src.name, NOT_UTF8);
   }
 }
 
