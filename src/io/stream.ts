@@ -149,16 +149,14 @@ export async function computeStreamed(
   }
 }
 
-async function stream(
+/** The logits' and targets' sources, started; NOT_STREAMED when one cannot stream (Fortran order, nesting). */
+async function startSources(
   o: ComputeOptions,
-  io: Io,
   opened: Opened[],
   paths: string[],
-  reduction: 'mean' | 'sum',
-  progress: ReadProgress | undefined,
-): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  onBytes: (n: number) => void,
+): Promise<ElementSource[] | undefined> {
   const sources: ElementSource[] = [];
-  const onBytes = (n: number) => progress?.add(n);
   for (let k = 0; k < 2; k++) {
     const f = opened[k];
     if (f.format === 'csv') {
@@ -175,6 +173,67 @@ async function stream(
       sources.push(s);
     }
   }
+  return sources;
+}
+
+/**
+ * The kernel's reduction, chunk by chunk, over both sources to their ends; `computing` turns false (and the sum
+ * stops) once the sources disagree, for the shape checks to word.
+ */
+async function reduceChunks(
+  logits: ElementSource,
+  targets: ElementSource,
+  w: Operand | undefined,
+  p: Operand | undefined,
+  computing: boolean,
+): Promise<{ total: ChunkSums; computing: boolean }> {
+  const x = new Float64Array(SUM_CHUNK);
+  const y = new Float64Array(SUM_CHUNK);
+  const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
+  const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
+  const total = new ChunkSums();
+  let n = 0;
+  for (;;) {
+    const nx = await logits.read(x);
+    const ny = await targets.read(y);
+    const m = Math.min(nx, ny);
+    if (nx !== ny) computing = false;
+    if (computing && m > 0) {
+      let wOp = w;
+      let pOp = p;
+      if (wChunk && w) {
+        fillOperand(w, n, m, wChunk);
+        wOp = { data: wChunk, inner: 1, block: SUM_CHUNK };
+      }
+      if (pChunk && p) {
+        fillOperand(p, n, m, pChunk);
+        pOp = { data: pChunk, inner: 1, block: SUM_CHUNK };
+      }
+      // one chunk of the kernel's reduction: its own compensated sum, merged as finishBce merges it
+      total.add(...chunkPartial(x, y, wOp, pOp, 0, m));
+    }
+    n += Math.max(nx, ny);
+    if (nx < SUM_CHUNK && ny < SUM_CHUNK) break;
+    // one source ended: read the other to its end, for its shape (and its errors)
+    if (nx < SUM_CHUNK || ny < SUM_CHUNK) {
+      const rest = nx < SUM_CHUNK ? targets : logits;
+      while ((await rest.read(x)) === SUM_CHUNK);
+      break;
+    }
+  }
+  return { total, computing };
+}
+
+async function stream(
+  o: ComputeOptions,
+  io: Io,
+  opened: Opened[],
+  paths: string[],
+  reduction: 'mean' | 'sum',
+  progress: ReadProgress | undefined,
+): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  const sources = await startSources(o, opened, paths, (n) => progress?.add(n));
+  if (sources === NOT_STREAMED) return NOT_STREAMED;
   const [logits, targets] = sources;
   const known = logits.knownShape();
   // weight and pos_weight are read whole, as the in-memory path reads them
@@ -197,47 +256,15 @@ async function stream(
   const p = plan(posWeight, 'pos_weight');
   let computing = w !== null && p !== null && sameShape(known.slice(1), targets.knownShape().slice(1));
 
-  const x = new Float64Array(SUM_CHUNK);
-  const y = new Float64Array(SUM_CHUNK);
-  const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
-  const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
-  const total = new ChunkSums();
-  let n = 0;
-  for (;;) {
-    const nx = await logits.read(x);
-    const ny = await targets.read(y);
-    const m = Math.min(nx, ny);
-    if (nx !== ny) computing = false;
-    if (computing && m > 0) {
-      let wOp = w ?? undefined;
-      let pOp = p ?? undefined;
-      if (wChunk && w) {
-        fillOperand(w, n, m, wChunk);
-        wOp = { data: wChunk, inner: 1, block: SUM_CHUNK };
-      }
-      if (pChunk && p) {
-        fillOperand(p, n, m, pChunk);
-        pOp = { data: pChunk, inner: 1, block: SUM_CHUNK };
-      }
-      // one chunk of the kernel's reduction: its own compensated sum, merged as finishBce merges it
-      total.add(...chunkPartial(x, y, wOp, pOp, 0, m));
-    }
-    n += Math.max(nx, ny);
-    if (nx < SUM_CHUNK && ny < SUM_CHUNK) break;
-    // one source ended: read the other to its end, for its shape (and its errors)
-    if (nx < SUM_CHUNK || ny < SUM_CHUNK) {
-      const rest = nx < SUM_CHUNK ? targets : logits;
-      while ((await rest.read(x)) === SUM_CHUNK);
-      break;
-    }
-  }
+  const reduced = await reduceChunks(logits, targets, w ?? undefined, p ?? undefined, computing);
+  computing = reduced.computing;
 
   // The shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.
   const shape = logits.shape();
   checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
   if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');
   const count = numel(shape);
-  const loss = total.result(reduction === 'mean', count);
+  const loss = reduced.total.result(reduction === 'mean', count);
   const empty = (s: number[]): Tensor => ({ data: new Float64Array(0), shape: s });
   return {
     problem: {
