@@ -256,6 +256,22 @@ function writeStderr(text: string): void {
 function realIo(): Io {
   return {
     readFile: readPath,
+    openFile: async (path) => {
+      // a FIFO or a device is not even opened: opening and closing a FIFO would lose what its writer sent
+      if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+      const fh = await open(path, 'r').catch(() => undefined);
+      if (fh === undefined) return undefined;
+      const st = await fh.stat();
+      if (!st.isFile()) {
+        await fh.close();
+        return undefined;
+      }
+      return {
+        size: st.size,
+        read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead,
+        close: () => fh.close(),
+      };
+    },
     readStdin: () => readBounded(process.stdin, STDIN_NAME),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),

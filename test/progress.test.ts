@@ -1,6 +1,7 @@
 /** The progress bar: only on a terminal, only after ~2 s, never with --quiet, cleared at the end. */
 import { describe, expect, it } from 'vitest';
-import { enableReadProgress, Progress, progressLine, readProgress } from '../src/format/progress.js';
+import { Progress, progressLine } from '../src/format/progress.js';
+import { readTensor } from '../src/io/read-tensor.js';
 import type { Io } from '../src/io/source.js';
 
 function fakeIo(tty: boolean): { io: Io; out: string[] } {
@@ -43,11 +44,23 @@ describe('progress bar', () => {
 });
 
 describe('bars for reads in memory', () => {
-  it('only once a command enabled them, and not with --quiet', () => {
-    const { io } = fakeIo(true);
-    enableReadProgress(io, false);
-    expect(readProgress(100)).toBeUndefined();
-    enableReadProgress(io, true);
-    expect(readProgress(100)).toBeInstanceOf(Progress);
+  it('a reader reports to the callback in its ReadOptions: the total, every byte, then the end', async () => {
+    const bytes = new TextEncoder().encode(`${'1,2,3\n'.repeat(300_000)}`);
+    const calls: string[] = [];
+    let added = 0;
+    const progress = (total: number) => {
+      calls.push(`start ${total}`);
+      return { add: (n: number) => void (added += n), finish: () => void calls.push('finish') };
+    };
+    const t = await readTensor({ name: 'x.csv', bytes }, { progress });
+    expect(t.shape).toEqual([300_000, 3]);
+    expect(calls).toEqual([`start ${bytes.length}`, 'finish']);
+    expect(added).toBe(bytes.length);
+  });
+  it('ends the bar when the read fails', async () => {
+    const calls: string[] = [];
+    const progress = () => ({ add: () => undefined, finish: () => void calls.push('finish') });
+    await expect(readTensor({ name: 'x.csv', bytes: new TextEncoder().encode('1,2\n3,x\n') }, { progress })).rejects.toThrow('x.csv:2:3');
+    expect(calls).toEqual(['finish']);
   });
 });

@@ -180,6 +180,21 @@ describe('flat JSON arrays stream too', () => {
   });
 });
 
+describe('streamed JSON errors = in-memory JSON errors (one tokenizer)', () => {
+  it.each(['[1, {}]', '[1, "x"]', '[1 2]', '[1,', '[1, tru]', '[1,]', '[1, 2x]', '[1, "1,2"]', '[1, null]', '[1', '[1, [2]]'])(
+    '%j: the same words; byte N where the in-memory reader says line 1, column N + 1',
+    async (text) => {
+      const o = options('-l', file('json', text), '-t', file('json', '[1, 0]'));
+      const s = await streamed(o, 0);
+      const m = await inMemory(o);
+      expect(typeof m).toBe('string');
+      const at = /: byte (\d+): /.exec(String(s));
+      expect(at).not.toBeNull();
+      expect(String(s).replace(`: byte ${at?.[1]}: `, `:1:${Number(at?.[1]) + 1}: `)).toBe(m);
+    },
+  );
+});
+
 describe('streaming errors = in-memory errors', () => {
   it.each([
     ['ragged row', '1,2\n3,4\n5\n', '0,1\n1,0\n1,1\n'],

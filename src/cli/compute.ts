@@ -14,7 +14,7 @@ import { colorLevel } from './color.js';
 import { ExitCode } from '../errors.js';
 import { commandTypo } from './suggest.js';
 import { streamable } from './stream-check.js';
-import { enableReadProgress } from '../format/progress.js';
+import { Progress } from '../format/progress.js';
 import {
   addFlags,
   colorFlag,
@@ -152,8 +152,8 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   // a bad BCE_THREADS is refused before any input is read
   const threads = threadsFromEnv(io.env);
   // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
-  enableReadProgress(io, !o.quiet);
-  const { streamed, problem } = await readInputs(o, io).catch((e: unknown) => {
+  const progress = (total: number) => new Progress(io, total, !o.quiet);
+  const { streamed, problem } = await readInputs({ ...o, read: { ...o.read, progress } }, io).catch((e: unknown) => {
     throw commandTypo(e, o.bundle);
   });
   if (!o.quiet) for (const w of problem.warnings) io.warn(`bce: warning: ${w}`);

@@ -11,7 +11,7 @@ import type { Io } from '../io/source.js';
 import { SourceReader } from '../io/source.js';
 import { parseNumber } from '../io/number.js';
 import { parseList } from '../io/read-tensor.js';
-import type { Bundle, Operand } from '../io/inputs.js';
+import type { Bundle, Input as Operand } from '../io/inputs.js';
 import { BUNDLE_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../io/inputs.js';
 import { bceWithLogits } from '../core/kernel.js';
 import type { Tensor } from '../core/tensor.js';

@@ -28,6 +28,7 @@ export function progressLine(done: number, total: number, ms: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.floor(f * 100)}% ${size(done)} / ${size(total)} ${size(rate)}/s`;
 }
 
+/** A bar for one read; a command hands `(total) => new Progress(io, total, wanted)` to the readers (ReadOptions). */
 export class Progress {
   private done = 0;
   private readonly start: number;
@@ -61,16 +62,4 @@ export class Progress {
     if (this.width > 0) this.io.writeStderr?.(`\r${' '.repeat(this.width)}\r`);
     this.width = 0;
   }
-}
-
-/** Where reads in memory draw their bar: set once per command (compute.ts), absent in library use. */
-let readSink: { io: Io; wanted: boolean } | undefined;
-
-export function enableReadProgress(io: Io, wanted: boolean): void {
-  readSink = { io, wanted };
-}
-
-/** A bar for one read of `total` bytes, or undefined when no command asked for bars. */
-export function readProgress(total: number): Progress | undefined {
-  return readSink && readSink.wanted ? new Progress(readSink.io, total, true) : undefined;
 }

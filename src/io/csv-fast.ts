@@ -13,7 +13,7 @@
  * division of two exact doubles), or 16 to 19 digits (double-double arithmetic in ./long-mantissa.ts, with a
  * check for the rare undecidable case), and by Number() otherwise, which rounds correctly.
  *
- * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-stream.ts).
+ * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-source.ts).
  * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
  * earlier cell that is not a number: the first bad cell is kept and thrown at the end.
  */
@@ -33,9 +33,6 @@ export class CsvFallback extends Error {
 }
 
 
-/** Set by scanNumber when the token is not a number. */
-let badToken = false;
-
 /** Lower-case letters of s[a..a+n) equal `word` (ASCII only). */
 function isWord(s: Uint8Array, a: number, b: number, word: string): boolean {
   if (b - a !== word.length) return false;
@@ -44,10 +41,10 @@ function isWord(s: Uint8Array, a: number, b: number, word: string): boolean {
 }
 
 /**
- * The number s[a..b) in the strict grammar of ./number.ts; sets badToken (and returns 0) when it is not one.
+ * The number s[a..b) in the strict grammar of ./number.ts, or undefined when it is not one.
  * Accepted: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, and [+-]? nan | inf | infinity.
  */
-export function scanNumber(s: Uint8Array, a: number, b: number): number {
+export function scanNumber(s: Uint8Array, a: number, b: number): number | undefined {
   let i = a;
   let neg = false;
   let c = i < b ? s[i] : 0;
@@ -62,9 +59,17 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number {
   // the first 15 significant digits in m, the next 4 in lo (lk of them): both exact
   let lo = 0;
   let lk = 0;
+  let point = false;
   for (; i < b; i++) {
     const d = s[i] - 0x30;
-    if (d < 0 || d > 9) break;
+    if (d < 0 || d > 9) {
+      // one decimal point, after the integer digits (if any)
+      if (d === 0x2e - 0x30 && !point) {
+        point = true;
+        continue;
+      }
+      break;
+    }
     digits++;
     if (m !== 0 || d !== 0) sig++;
     if (sig <= 15) m = m * 10 + d;
@@ -72,36 +77,18 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number {
       lo = lo * 10 + d;
       lk++;
     }
-  }
-  if (i < b && s[i] === 0x2e) {
-    i++;
-    for (; i < b; i++) {
-      const d = s[i] - 0x30;
-      if (d < 0 || d > 9) break;
-      digits++;
-      if (m !== 0 || d !== 0) sig++;
-      if (sig <= 15) m = m * 10 + d;
-      else if (sig <= 19) {
-        lo = lo * 10 + d;
-        lk++;
-      }
-      exp10--;
-    }
+    if (point) exp10--;
   }
   if (digits === 0) {
     // no digits: only the special values remain
     const start = c === 0x2b || c === 0x2d ? a + 1 : a;
     if (isWord(s, start, b, 'nan')) return NaN;
     if (isWord(s, start, b, 'inf') || isWord(s, start, b, 'infinity')) return neg ? -Infinity : Infinity;
-    badToken = true;
-    return 0;
+    return undefined;
   }
   if (i < b) {
     c = s[i];
-    if (c !== 0x65 && c !== 0x45) {
-      badToken = true;
-      return 0;
-    }
+    if (c !== 0x65 && c !== 0x45) return undefined;
     i++;
     let eneg = false;
     c = i < b ? s[i] : 0;
@@ -116,10 +103,7 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number {
       if (d < 0 || d > 9) break;
       if (e < 100000) e = e * 10 + d;
     }
-    if (i === first || i !== b) {
-      badToken = true;
-      return 0;
-    }
+    if (i === first || i !== b) return undefined;
     exp10 += eneg ? -e : e;
   }
   if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
@@ -132,13 +116,6 @@ export function scanNumber(s: Uint8Array, a: number, b: number): number {
     if (v === v) return neg ? -v : v;
   }
   return Number(latin1(s, a, b));
-}
-
-/** The number s[a..b) in the strict grammar, or undefined. */
-export function tokenNumber(s: Uint8Array, a: number, b: number): number | undefined {
-  badToken = false;
-  const v = scanNumber(s, a, b);
-  return badToken ? undefined : v;
 }
 
 /** The UTF-8 text of bytes s[a..b). */
@@ -178,6 +155,8 @@ export class CsvScanner {
   private readonly ws: boolean;
   /** the first cell that is not a number, thrown by finish() unless a ragged row comes first */
   private pending: InputError | undefined;
+  /** the [start, end) offsets of the cells of the line being scanned */
+  private readonly cells: number[] = [];
 
   constructor(
     private readonly source: string,
@@ -235,15 +214,8 @@ export class CsvScanner {
 
   /** One line s[a..b), without its line end. */
   private scanLine(s: Uint8Array, a: number, b: number): void {
-    const ws = this.ws;
-    const delim = this.delim;
     // blank lines and comment lines (# after optional spaces) are skipped
-    let p = a;
-    while (p < b) {
-      const c = s[p];
-      if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
-      else break;
-    }
+    const p = this.skipBlanks(s, a, b);
     if (p === b) return;
     if (s[p] === 0x23) {
       // a comment: its text does not matter, but a stray carriage return or control character might to csv-parse
@@ -252,33 +224,61 @@ export class CsvScanner {
     }
     const first = this.records === 0;
     this.records++;
+    const n = this.split(s, a, b);
     if (first) {
-      this.firstRecord(s, a, b);
-      return;
+      this.cols = n;
+      if (this.isHeader(s, n)) return;
+    } else if (n !== this.cols) {
+      throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), this.cols, n, this.delimiter);
     }
-    const cols = this.cols;
-    let f = 0;
-    p = a;
+    this.take(s, a, n);
+    this.rows++;
+  }
+
+  /** Past the blanks (spaces, and tabs unless the tab delimits) of s[p..b). */
+  private skipBlanks(s: Uint8Array, p: number, b: number): number {
+    const delim = this.delim;
+    while (p < b) {
+      const c = s[p];
+      if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
+      else break;
+    }
+    return p;
+  }
+
+  /**
+   * Where the cell that starts at s[p] ends: its delimiter (whitespace: the next space or tab) or b. Throws
+   * CsvFallback for a quote or a control character.
+   */
+  private cellEnd(s: Uint8Array, p: number, b: number): number {
+    const ws = this.ws;
+    const delim = this.delim;
+    for (; p < b; p++) {
+      const c = s[p];
+      if (c === delim) break;
+      if (c < 0x23) {
+        if (ws && (c === 0x20 || c === 0x09)) break;
+        if (c === 0x22) throw new CsvFallback('a quoted field');
+        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
+      }
+    }
+    return p;
+  }
+
+  /**
+   * Splits the line s[a..b) into cells, trimmed: their [start, end) offsets go to this.cells[0..2n); returns n.
+   * A cell longer than MAX_NUMBER_CHARS is refused here.
+   */
+  private split(s: Uint8Array, a: number, b: number): number {
+    const cells = this.cells;
+    const delim = this.delim;
+    let n = 0;
+    let p = a;
     for (;;) {
-      // skip the spaces before the cell
-      while (p < b) {
-        const c = s[p];
-        if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
-        else break;
-      }
-      if (ws && p === b) break;
+      p = this.skipBlanks(s, p, b);
+      if (this.ws && p === b) break;
       const start = p;
-      // the cell runs to the delimiter (whitespace: to the next space or tab)
-      let c = 0;
-      for (; p < b; p++) {
-        c = s[p];
-        if (c === delim) break;
-        if (c < 0x23) {
-          if (ws && (c === 0x20 || c === 0x09)) break;
-          if (c === 0x22) throw new CsvFallback('a quoted field');
-          if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
-        }
-      }
+      p = this.cellEnd(s, p, b);
       if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
@@ -286,20 +286,29 @@ export class CsvScanner {
         if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
         else break;
       }
-      if (f >= cols) {
-        throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), cols, this.fieldsOf(s, a, b), this.delimiter);
-      }
-      badToken = false;
-      const v = scanNumber(s, start, e);
-      if (badToken) {
-        if (this.pending === undefined) this.pending = this.badCell(s, a, start, e);
-      } else this.push(v);
-      f++;
+      cells[n++] = start;
+      cells[n++] = e;
       if (p >= b) break;
       p++; // past the delimiter
     }
-    if (f !== cols) throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), cols, f, this.delimiter);
-    this.rows++;
+    return n >> 1;
+  }
+
+  /** The numbers of the n cells just split from the line that begins at s[a]; the first bad cell is kept. */
+  private take(s: Uint8Array, a: number, n: number): void {
+    const cells = this.cells;
+    for (let k = 0; k < 2 * n; k += 2) {
+      const v = scanNumber(s, cells[k], cells[k + 1]);
+      if (v !== undefined) this.push(v);
+      else if (this.pending === undefined) this.pending = this.badCell(s, a, cells[k], cells[k + 1]);
+    }
+  }
+
+  /** Whether the first record, split into n cells, is a header: as asked, else when no cell is a number. */
+  private isHeader(s: Uint8Array, n: number): boolean {
+    if (this.header !== undefined) return this.header;
+    for (let k = 0; k < 2 * n; k += 2) if (scanNumber(s, this.cells[k], this.cells[k + 1]) !== undefined) return false;
+    return true;
   }
 
   private badCell(s: Uint8Array, a: number, start: number, e: number): InputError {
@@ -316,92 +325,22 @@ export class CsvScanner {
   /**
    * Looks at the line s[0..b) that has no line end yet, from `from` (0 or where an earlier look stopped, the
    * start of a cell), so that a cell longer than MAX_NUMBER_CHARS is refused before the rest of it is read.
-   * Returns where to look on from. Throws CsvFallback for a quote or a control character, as scanLine would.
+   * Returns where to look on from. Throws CsvFallback for a quote or a control character, as split would.
    */
   probe(s: Uint8Array, from: number, b: number): number {
-    const ws = this.ws;
-    const delim = this.delim;
-    const blank = (c: number) => c === 0x20 || (c === 0x09 && delim !== 0x09);
     let p = from;
     if (from === 0) {
-      while (p < b && blank(s[p])) p++;
+      p = this.skipBlanks(s, p, b);
       if (p < b && s[p] === 0x23) return 0; // a comment
     }
     for (;;) {
-      while (p < b && blank(s[p])) p++;
+      p = this.skipBlanks(s, p, b);
       const start = p;
-      for (; p < b; p++) {
-        const c = s[p];
-        if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
-        if (c === 0x22) throw new CsvFallback('a quoted field');
-        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
-      }
+      p = this.cellEnd(s, p, b);
       if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, 0, start, 1);
       if (p >= b) return start;
       p++;
     }
-  }
-
-  /** The cells of one line, trimmed, as [start, end) pairs. */
-  private cellsOf(s: Uint8Array, a: number, b: number): number[] {
-    const out: number[] = [];
-    const ws = this.ws;
-    const delim = this.delim;
-    let p = a;
-    for (;;) {
-      while (p < b) {
-        const c = s[p];
-        if (c === 0x20 || (c === 0x09 && delim !== 0x09)) p++;
-        else break;
-      }
-      if (ws && p === b) break;
-      const start = p;
-      for (; p < b; p++) {
-        const c = s[p];
-        if (c === delim || (ws && (c === 0x20 || c === 0x09))) break;
-        if (c === 0x22) throw new CsvFallback('a quoted field');
-        if (c < 0x20 && c !== 0x09) throw new CsvFallback('a control character');
-      }
-      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
-      let e = p;
-      while (e > start) {
-        const t = s[e - 1];
-        if (t === 0x20 || (t === 0x09 && delim !== 0x09)) e--;
-        else break;
-      }
-      out.push(start, e);
-      if (p >= b) break;
-      p++;
-    }
-    return out;
-  }
-
-  private fieldsOf(s: Uint8Array, a: number, b: number): number {
-    return this.cellsOf(s, a, b).length / 2;
-  }
-
-  /** The first record: it fixes the field count, and is the header when asked or when no cell is a number. */
-  private firstRecord(s: Uint8Array, a: number, b: number): void {
-    const cells = this.cellsOf(s, a, b);
-    this.cols = cells.length / 2;
-    let header = this.header;
-    if (header === undefined) {
-      header = true;
-      for (let k = 0; k < cells.length; k += 2) {
-        badToken = false;
-        scanNumber(s, cells[k], cells[k + 1]);
-        if (!badToken) header = false;
-      }
-    }
-    if (header) return;
-    for (let k = 0; k < cells.length; k += 2) {
-      badToken = false;
-      const v = scanNumber(s, cells[k], cells[k + 1]);
-      if (badToken) {
-        if (this.pending === undefined) this.pending = this.badCell(s, a, cells[k], cells[k + 1]);
-      } else this.push(v);
-    }
-    this.rows++;
   }
 
   /** After the last piece: the shape, or the error that the whole file earns. */

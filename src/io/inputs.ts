@@ -1,6 +1,6 @@
 /**
  * Read + validate: turns the options (a bundle and/or tensor flags) into checked tensors and a
- * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each operand.
+ * reduction. Flags override the bundle's fields; shapes are checked here, naming the file of each input.
  */
 import * as z from 'zod/mini';
 import { ECHO_MAX, InputError, UsageError, quote, showValue } from '../errors.js';
@@ -149,15 +149,15 @@ export async function readBundle(
   return checkBundle(src.name, doc.entries, allowed);
 }
 
-/** An operand and where it came from, for messages. */
-export interface Operand {
+/** An input tensor and where it came from, for messages. */
+export interface Input {
   tensor: Tensor;
   /** e.g. "logits.csv", "bundle.json: weight" or "--weight 1,2" */
   where: string;
 }
 
-/** An operand whose shape is known and whose data is read when loaded (an archive member), for the shape checks. */
-export interface DeclaredOperand {
+/** An input whose shape is known and whose data is read when loaded (an archive member), for the shape checks. */
+export interface DeclaredInput {
   tensor: Declared;
   where: string;
 }
@@ -173,7 +173,7 @@ export async function openTensorFlag(
   allowList: boolean,
   options: ReadOptions = {},
   role = '',
-): Promise<DeclaredOperand> {
+): Promise<DeclaredInput> {
   if (allowList && value !== '-') {
     const list = parseList(value);
     if (list !== undefined) return { tensor: inMemory(list), where: `${flag} ${value}` };
@@ -192,19 +192,19 @@ export async function readTensorFlag(
   allowList: boolean,
   options: ReadOptions = {},
   role = '',
-): Promise<Operand> {
-  return loadOperand(await openTensorFlag(reader, value, flag, allowList, options, role));
+): Promise<Input> {
+  return loadInput(await openTensorFlag(reader, value, flag, allowList, options, role));
 }
 
-function loadOperand(op: DeclaredOperand): Operand {
+function loadInput(op: DeclaredInput): Input {
   return { tensor: op.tensor.load(), where: op.where };
 }
 
 export interface Problem {
-  logits: Operand;
-  targets: Operand;
-  weight?: Operand;
-  posWeight?: Operand;
+  logits: Input;
+  targets: Input;
+  weight?: Input;
+  posWeight?: Input;
   reduction: Reduction;
   /** deprecation warnings to print on stderr */
   warnings: string[];
@@ -214,8 +214,8 @@ export interface Problem {
 /** The validated input options (../cli/options.ts), with the read settings optional. */
 export type InputFlags = Omit<InputOptions, 'read'> & { read?: ReadOptions };
 
-/** What the shape checks need of an operand: its shape (declared or read) and where it came from. */
-type ShapedOperand = { tensor: { readonly shape: readonly number[] }; where: string };
+/** What the shape checks need of an input: its shape (declared or read) and where it came from. */
+type ShapedInput = { tensor: { readonly shape: readonly number[] }; where: string };
 
 /**
  * The shape checks, in order: targets exactly the logits' shape, weight and pos_weight by broadcasting that
@@ -225,8 +225,8 @@ export function checkShapes(
   shape: readonly number[],
   targetShape: readonly number[],
   targetsWhere: string,
-  weight?: ShapedOperand,
-  posWeight?: ShapedOperand,
+  weight?: ShapedInput,
+  posWeight?: ShapedInput,
 ): void {
   if (!sameShape(targetShape, shape)) {
     throw new InputError(
@@ -258,7 +258,7 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError(`stdin is asked for twice: by ${stdinUsers[0][0]} and by ${stdinUsers[1][0]}`);
   }
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
-  const fromBundle = (key: string): DeclaredOperand | undefined => {
+  const fromBundle = (key: string): DeclaredInput | undefined => {
     const t = bundle?.tensors.get(key);
     return t && bundle ? { tensor: t.open(), where: `${bundle.name}: ${key}` } : undefined;
   };
@@ -282,10 +282,10 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   // Any reduction flag overrides all of the bundle's reduction fields together (the flags' one is resolved with them).
   const { reduction, warnings } = flags.flagReduction ?? resolveReduction(bundle?.reduction, bundle?.sizeAverage, bundle?.reduce);
   return {
-    logits: loadOperand(logits),
-    targets: loadOperand(targets),
-    weight: weight && loadOperand(weight),
-    posWeight: posWeight && loadOperand(posWeight),
+    logits: loadInput(logits),
+    targets: loadInput(targets),
+    weight: weight && loadInput(weight),
+    posWeight: posWeight && loadInput(posWeight),
     reduction,
     warnings,
     bundle,

@@ -8,11 +8,13 @@
  */
 import type { Tensor } from '../core/tensor.js';
 import { InputError, quote, showValue } from '../errors.js';
-import { MAX_NUMBER_CHARS, parseNumber, tooLongToken } from './number.js';
+import { parseNumber } from './number.js';
+import { JsonTokenizer } from './json-token.js';
+import type { JsonScalar } from './json-token.js';
 
 export const MAX_RANK = 64;
 
-export type JsonScalar = number | string | boolean | null;
+export type { JsonScalar } from './json-token.js';
 /** A bundle entry: a tensor (from an array) or a scalar (number, string, boolean, null). */
 export type BundleValue = Tensor | JsonScalar;
 
@@ -38,12 +40,6 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - start + 1 };
 }
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-// characters that may appear in a bare number token: + - . 0-9 e E
-const isNumberChar = (c: number) =>
-  (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
-const isWordChar = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-
 /** Growable Float64Array. */
 class Float64Builder {
   data = new Float64Array(1024);
@@ -61,32 +57,13 @@ class Float64Builder {
   }
 }
 
-class Parser {
-  private pos = 0;
-  constructor(
-    private readonly text: string,
-    private readonly source: string,
-  ) {}
-
-  fail(offset: number, what: string): never {
-    const { line, column } = lineColumn(this.text, offset);
-    throw new InputError(`${this.source}:${line}:${column}`, what);
-  }
-
-  private skipSpace(): void {
-    const t = this.text;
-    while (this.pos < t.length && isSpace(t.charCodeAt(this.pos))) this.pos++;
-  }
-
-  /** A short description of what stands at `offset`, for "expected X, found Y". */
-  private found(offset: number): string {
-    if (offset >= this.text.length) return 'the end of the input';
-    const c = this.text[offset];
-    if (c === '{') return 'an object';
-    if (c === '[') return 'an array';
-    if (c === '"') return 'a string';
-    const m = /^[^\s,\]}]{1,40}/.exec(this.text.slice(offset, offset + 40));
-    return m ? quote(m[0]) : quote(c);
+/** The whole-text parser: documents, bundles and nested tensors over the shared tokenizer (./json-token.ts). */
+class Parser extends JsonTokenizer {
+  constructor(text: string, source: string) {
+    super(text, (offset, what) => {
+      const { line, column } = lineColumn(text, offset);
+      throw new InputError(`${source}:${line}:${column}`, what);
+    });
   }
 
   parseDocument(): JsonDocument {
@@ -122,7 +99,7 @@ class Parser {
       this.skipSpace();
       const keyAt = this.pos;
       if (this.text.charCodeAt(this.pos) !== 0x22) this.fail(this.pos, `expected a key in double quotes, found ${this.found(this.pos)}`);
-      const key = this.parseString();
+      const key = this.string();
       if (entries.has(key)) this.fail(keyAt, `duplicate key ${quote(key)}`);
       this.skipSpace();
       if (this.text.charCodeAt(this.pos) !== 0x3a /* : */) this.fail(this.pos, `expected ':' after the key ${quote(key)}, found ${this.found(this.pos)}`);
@@ -144,67 +121,10 @@ class Parser {
     }
   }
 
-  /** A JSON string at pos; escapes are decoded by JSON.parse on the exact token. `path` names it in messages. */
-  private parseString(path = ''): string {
-    const t = this.text;
-    const start = this.pos;
-    let i = start + 1;
-    let escaped = false;
-    // a string is a number or a name: one past the bound is refused before the rest is read
-    const last = Math.min(t.length, start + 2 + MAX_NUMBER_CHARS);
-    for (; i < t.length; i++) {
-      if (i >= last) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('string')}`);
-      const c = t.charCodeAt(i);
-      if (c === 0x5c /* \ */) {
-        escaped = true;
-        i++;
-      } else if (c === 0x22) break;
-      else if (c < 0x20) this.fail(i, 'a control character inside a string (unterminated string?)');
-    }
-    if (i >= t.length) this.fail(start, 'unterminated string');
-    this.pos = i + 1;
-    if (!escaped) return t.slice(start + 1, i);
-    try {
-      return JSON.parse(t.slice(start, i + 1)) as string;
-    } catch {
-      return this.fail(start, 'invalid escape in string');
-    }
-  }
-
-  /** A scalar token at pos: number, bare NaN/Infinity/-Infinity, true, false, null, or a string. */
-  private parseScalar(path: string): JsonScalar {
-    const t = this.text;
-    const start = this.pos;
-    const c = t.charCodeAt(start);
-    if (c === 0x22) return this.parseString(path);
-    let i = start;
-    if (isNumberChar(c)) {
-      while (i < t.length && isNumberChar(t.charCodeAt(i))) i++;
-      // -Infinity / -NaN: a sign followed by a word
-      if (i === start + 1 && (c === 0x2d || c === 0x2b) && i < t.length && isWordChar(t.charCodeAt(i))) {
-        while (i < t.length && isWordChar(t.charCodeAt(i))) i++;
-      }
-    } else {
-      while (i < t.length && isWordChar(t.charCodeAt(i))) i++;
-    }
-    if (isNumberChar(c) && i - start > MAX_NUMBER_CHARS) this.fail(start, `${path ? `${path}: ` : ''}${tooLongToken('number')}`);
-    const token = t.slice(start, i);
-    if (i < t.length && !isSpace(t.charCodeAt(i)) && !',]}:'.includes(t[i])) {
-      this.fail(start, `${path ? `${path}: ` : ''}${this.found(start)} is not a number or JSON value`);
-    }
-    this.pos = i;
-    if (token === 'true') return true;
-    if (token === 'false') return false;
-    if (token === 'null') return null;
-    const x = token === '' ? undefined : parseNumber(token);
-    if (x === undefined) this.fail(start, `${path ? `${path}: ` : ''}${token === '' ? `unexpected ${this.found(start)}` : `${quote(token)} is not a number`}`);
-    return x;
-  }
-
   /** A value: an array becomes a tensor, anything else a scalar. `key` names it in messages. */
   private parseValue(key: string): BundleValue {
     if (this.text.charCodeAt(this.pos) === 0x5b /* [ */) return this.parseTensor(key);
-    return this.parseScalar(key);
+    return this.scalar(() => key);
   }
 
   /**
@@ -238,25 +158,16 @@ class Parser {
         if (t.charCodeAt(this.pos) !== 0x5d /* ] */) continue;
         // an empty array: its ']' is handled below
         emptyOpen = true;
-      } else if (c === 0x5d /* ] */) {
-        at(start, `expected a value, found ']'`);
       } else {
-        if (start >= t.length) this.fail(start, `${path()}: unexpected end of the input inside an array`);
-        if (c === 0x7b) at(start, `expected a number, found an object`);
-        const v = this.parseScalar(path());
-        let x: number | undefined;
-        if (typeof v === 'number') x = v;
-        else if (typeof v === 'string') x = parseNumber(v);
-        if (x === undefined) at(start, `expected a number, found ${typeof v === 'string' ? quote(v) : String(v)}`);
+        const x = this.element(path);
         if (leafDepth < 0) leafDepth = depth;
         else if (depth !== leafDepth) at(start, `expected an array, found a number (ragged nesting)`);
-        values.push(x as number);
+        values.push(x);
       }
       // after a value or an empty array's '[': ',' or ']' (possibly several ']')
       for (;;) {
-        this.skipSpace();
-        const d = t.charCodeAt(this.pos);
-        if (d === 0x2c /* , */ && !emptyOpen) {
+        const d = this.separator(path);
+        if (d === 0x2c /* , */) {
           counts[depth - 1]++;
           this.pos++;
           break;
@@ -280,8 +191,6 @@ class Parser {
           }
           continue;
         }
-        if (this.pos >= t.length) this.fail(this.pos, `${path()}: unexpected end of the input inside an array`);
-        this.fail(this.pos, `${path()}: expected ',' or ']', found ${this.found(this.pos)}`);
       }
     }
   }

@@ -2,28 +2,24 @@
  * Decimal numbers of 16 to 19 significant digits converted exactly, for the fast CSV scanner
  * (./csv-fast.ts): the mantissa as a double-double, one multiplication or division by an exact power of ten.
  */
+import { HOST_LITTLE } from './elements.js';
 
 /** The powers of ten that are exact doubles. */
 export const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
-/** the rounding error of the last twoProduct */
-let productError = 0;
 
-/** a * b rounded, with the exact error a * b - result left in productError (Dekker; no fma in JS). */
-function twoProduct(a: number, b: number): number {
-  const p = a * b;
+/** The exact error a * b - p of the rounded product p = a * b (Dekker's two-product; no fma in JS). */
+function productError(a: number, b: number, p: number): number {
   const ca = SPLIT * a;
   const ah = ca - (ca - a);
   const al = a - ah;
   const cb = SPLIT * b;
   const bh = cb - (cb - b);
   const bl = b - bh;
-  productError = ah * bh - p + ah * bl + al * bh + al * bl;
-  return p;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const HI = HOST_LITTLE ? 1 : 0;
@@ -41,8 +37,8 @@ const ULP = new Float64Array(2047).map((_, e) => 2 ** (e - 1075));
 export function longMantissa(m: number, lo: number, lk: number, e: number): number {
   if (e < -22 || e > 22) return NaN;
   // M = s + t exactly: p + pe = m * 10^lk, then + lo
-  const p = twoProduct(m, POW10[lk]);
-  const pe = productError;
+  const p = m * POW10[lk];
+  const pe = productError(m, POW10[lk], p);
   const s = p + lo;
   const bb = s - p;
   const se = p - (s - bb) + (lo - bb);
@@ -52,15 +48,15 @@ export function longMantissa(m: number, lo: number, lk: number, e: number): numb
   let rl: number;
   if (e >= 0) {
     const P = POW10[e];
-    const h = twoProduct(s, P);
-    const l = productError + t * P;
+    const h = s * P;
+    const l = productError(s, P, h) + t * P;
     r = h + l;
     rl = l - (r - h);
   } else {
     const P = POW10[-e];
     const q = s / P;
-    const p2 = twoProduct(q, P);
-    const rem = s - p2 - productError + t;
+    const p2 = q * P;
+    const rem = s - p2 - productError(q, P, p2) + t;
     const q2 = rem / P;
     r = q + q2;
     rl = q2 - (r - q);

@@ -10,7 +10,7 @@
  *               padded with spaces and a newline; latin-1 text in 1.0 / 2.0, UTF-8 in 3.0
  *   then        the raw elements, C (row-major) or Fortran (column-major) order, exactly prod(shape) of them
  *
- * The header is read with a small strict parser of Python literals (never eval). Every element type is
+ * The header is read with a small strict parser of Python literals (./py-literal.ts, never eval). Every element type is
  * converted to float64: floats and integers of up to 32 bits exactly; int64 / uint64 values beyond 2^53 are
  * rounded to the nearest double (ties to even), as NumPy's `astype(np.float64)` does; booleans become 0 or 1
  * (any non-zero byte is true, as in NumPy).
@@ -18,14 +18,16 @@
  * The typed-array decoding of the elements is in ./elements.ts (shared with safetensors). Also exported for the
  * other readers: `show`, `printable`, `hexBytes` (file text and bytes made safe for one-line messages).
  */
-import { InputError, printableName, quote } from '../errors.js';
+import { InputError, printableName } from '../errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { allocateTensor } from './declared.js';
 import { HOST_LITTLE, decodeElements } from './elements.js';
 import type { ElementType } from './elements.js';
+import { parsePyDict, repr, show } from './py-literal.js';
+import type { PyDict, PyFail, PyValue } from './py-literal.js';
 
-// for the streaming NPY reader (./csv-stream.ts), which reads a header and its elements from this module
-export { decodeElements } from './elements.js';
+// for the other readers (./npz.ts, ./safetensors.ts), which word their messages as this one does
+export { show } from './py-literal.js';
 
 /** "\x93NUMPY". */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -210,11 +212,6 @@ export function printable(text: string): string {
   return printableName(text);
 }
 
-/** Text taken from a file, made safe for a one-line message: printable, quoted as Python would, cut after `max`. */
-export function show(text: string, max = 40): string {
-  return quote(text, max);
-}
-
 /** Up to `n` bytes from `start` as hex pairs, for messages: `50 4b 03 04`. */
 export function hexBytes(bytes: Uint8Array, start: number, n: number): string {
   const shown = [...bytes.subarray(start, start + n)].map((b) => b.toString(16).padStart(2, '0'));
@@ -258,18 +255,8 @@ function toRowMajor(data: Float64Array, shape: readonly number[], source: string
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The header: a strict parser for the Python literals numpy writes, then the three keys' checks
+// The header: a Python dict literal (./py-literal.ts), then the three keys' checks
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A parsed Python literal (only the kinds a .npy header can hold). */
-type PyValue =
-  | { readonly type: 'str'; readonly value: string }
-  | { readonly type: 'int'; readonly value: bigint }
-  | { readonly type: 'float'; readonly text: string }
-  | { readonly type: 'bool'; readonly value: boolean }
-  | { readonly type: 'none' }
-  | { readonly type: 'tuple' | 'list'; readonly items: readonly PyValue[] }
-  | { readonly type: 'dict'; readonly entries: readonly (readonly [PyValue, PyValue, number])[] };
 
 /** What a .npy header says, and the byte where the data begins (NpyHeader). */
 interface Header {
@@ -279,192 +266,28 @@ interface Header {
   readonly shape: number[];
 }
 
-/** Nesting deeper than this is not a numpy header; the limit keeps the recursion shallow. */
-const MAX_DEPTH = 16;
+export interface NpyHeader extends Header {
+  dataStart: number;
+}
 
 /**
  * Parses and checks the header dict: exactly the keys descr, fortran_order and shape, in any order, with a
  * trailing comma and whitespace allowed.
  */
-export interface NpyHeader extends Header {
-  dataStart: number;
-}
-
 function parseHeader(text: string, source: string, byteOf: (i: number) => number): Header {
-  let pos = 0;
-
-  const fail = (what: string, i = pos): never => {
+  const fail = (what: string, i: number): never => {
     throw new InputError(`${source}: byte ${byteOf(i)}`, `bad .npy header: ${what}`);
   };
-  const found = (): string => (pos >= text.length ? 'the end of the header' : show(text.slice(pos, pos + 10)));
-  const skipSpace = (): void => {
-    while (pos < text.length && /[ \t\r\n]/.test(text[pos])) pos++;
-  };
-  const expect = (c: string, context: string): void => {
-    skipSpace();
-    if (text[pos] !== c) fail(`expected '${c}' ${context}, found ${found()}`);
-    pos++;
-  };
-
-  // value := dict | tuple | list | string | number | True | False | None
-  const value = (depth: number): PyValue => {
-    skipSpace();
-    if (depth > MAX_DEPTH) fail('values nested too deeply');
-    const c = text[pos];
-    if (c === '{') return dict(depth);
-    if (c === '(' || c === '[') return sequence(depth);
-    if (c === "'" || c === '"') return string();
-    if (c !== undefined && /[0-9+-]/.test(c)) return number();
-    if (c !== undefined && /[A-Za-z_]/.test(c)) return name();
-    return fail(`expected a value, found ${found()}`);
-  };
-
-  // dict := '{' [value ':' value (',' value ':' value)* [',']] '}'
-  const dict = (depth: number): PyValue => {
-    pos++;
-    const entries: [PyValue, PyValue, number][] = [];
-    for (;;) {
-      skipSpace();
-      if (text[pos] === '}') break;
-      const keyAt = pos;
-      const key = value(depth + 1);
-      expect(':', 'after a dict key');
-      entries.push([key, value(depth + 1), keyAt]);
-      skipSpace();
-      if (text[pos] === ',') {
-        pos++;
-        continue;
-      }
-      if (text[pos] !== '}') fail(`expected ',' or '}' in the dict, found ${found()}`);
-    }
-    pos++;
-    return { type: 'dict', entries };
-  };
-
-  // tuple := '(' ')' | '(' value ',' ')' | '(' value (',' value)+ [','] ')'; '(' value ')' is just the value.
-  // list  := '[' [value (',' value)* [',']] ']'
-  const sequence = (depth: number): PyValue => {
-    const open = text[pos];
-    const close = open === '(' ? ')' : ']';
-    pos++;
-    const items: PyValue[] = [];
-    let comma = false;
-    for (;;) {
-      skipSpace();
-      if (text[pos] === close) break;
-      items.push(value(depth + 1));
-      skipSpace();
-      if (text[pos] === ',') {
-        pos++;
-        comma = true;
-        continue;
-      }
-      if (text[pos] !== close) fail(`expected ',' or '${close}', found ${found()}`);
-    }
-    pos++;
-    if (open === '(' && items.length === 1 && !comma) return items[0];
-    return { type: open === '(' ? 'tuple' : 'list', items };
-  };
-
-  // string := quote chars quote, with backslash taking the next character literally.
-  const string = (): PyValue => {
-    const q = text[pos];
-    const start = pos;
-    pos++;
-    let out = '';
-    for (;;) {
-      const c = text[pos];
-      if (c === undefined || c === '\n') fail('string never closed', start);
-      pos++;
-      if (c === q) break;
-      if (c === '\\' && pos < text.length) {
-        out += text[pos];
-        pos++;
-      } else {
-        out += c;
-      }
-    }
-    return { type: 'str', value: out };
-  };
-
-  // number := [+-] digits [. digits] [e [+-] digits] [L]   (the L of Python 2 longs, as numpy accepts)
-  const number = (): PyValue => {
-    const m = /^[+-]?[ \t]*(\d+)(\.\d*)?([eE][+-]?\d+)?L?/.exec(text.slice(pos, pos + 400));
-    if (m === null) return fail(`expected a number, found ${found()}`);
-    pos += m[0].length;
-    const literal = m[0].replace(/[ \tL]/g, '');
-    if (m[2] !== undefined || m[3] !== undefined) return { type: 'float', text: literal };
-    return { type: 'int', value: BigInt(literal.replace(/^\+/, '')) };
-  };
-
-  // name := True | False | None
-  const name = (): PyValue => {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(pos, pos + 100)) as RegExpExecArray;
-    const word = m[0];
-    if (word === 'True' || word === 'False') {
-      pos += word.length;
-      return { type: 'bool', value: word === 'True' };
-    }
-    if (word === 'None') {
-      pos += word.length;
-      return { type: 'none' };
-    }
-    return fail(`expected a value, found the name ${show(word)}`);
-  };
-
-  // The whole header: one dict, then only whitespace (numpy pads with spaces and ends with '\n').
-  skipSpace();
-  if (text[pos] !== '{') {
-    fail(`expected a dict like {'descr': '<f8', 'fortran_order': False, 'shape': (3,)}, found ${found()}`);
-  }
-  const top = dict(0) as Extract<PyValue, { type: 'dict' }>;
-  skipSpace();
-  if (pos < text.length) fail(`unexpected text after the dict: ${found()}`);
-
-  // Exactly the three keys, each once.
-  const seen = new Map<string, PyValue>();
-  for (const [key, val, keyAt] of top.entries) {
-    if (key.type !== 'str') fail(`dict key ${repr(key)} is not a string`, keyAt);
-    const k = (key as { value: string }).value;
-    if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') {
-      fail(`unexpected key ${show(k)} (the keys are 'descr', 'fortran_order' and 'shape')`, keyAt);
-    }
-    if (seen.has(k)) fail(`key ${show(k)} appears twice`, keyAt);
-    seen.set(k, val);
-  }
-  for (const k of ['descr', 'fortran_order', 'shape']) {
-    if (!seen.has(k)) throw new InputError(source, `bad .npy header: no ${show(k)} key`);
-  }
-  const descrValue = seen.get('descr') as PyValue;
-  const fortranValue = seen.get('fortran_order') as PyValue;
-  const shapeValue = seen.get('shape') as PyValue;
+  const top = parsePyDict(text, fail, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)}");
+  const keys = headerKeys(top, source, fail);
+  const descrValue = keys.get('descr') as PyValue;
+  const fortranValue = keys.get('fortran_order') as PyValue;
 
   // fortran_order: a bool.
   if (fortranValue.type !== 'bool') {
     throw new InputError(source, `bad .npy header: 'fortran_order' must be True or False, found ${repr(fortranValue)}`);
   }
-
-  // shape: a tuple of non-negative integers.
-  const shapeError = (): never => {
-    throw new InputError(
-      source,
-      `bad .npy header: 'shape' must be a tuple of non-negative integers like (2, 3), found ${repr(shapeValue)}`,
-    );
-  };
-  if (shapeValue.type !== 'tuple') shapeError();
-  const items = (shapeValue as { items: readonly PyValue[] }).items;
-  if (items.length > MAX_DIMS) {
-    throw new InputError(source, `bad .npy header: shape has ${items.length} dimensions, numpy allows ${MAX_DIMS}`);
-  }
-  const shape: number[] = [];
-  for (const item of items) {
-    if (item.type !== 'int' || item.value < 0n) shapeError();
-    const d = (item as { value: bigint }).value;
-    if (d > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new InputError(source, `bad .npy header: dimension ${d} in 'shape' is too large`);
-    }
-    shape.push(Number(d));
-  }
+  const shape = headerShape(keys.get('shape') as PyValue, source);
 
   // descr: a type string; a list is a structured dtype.
   if (descrValue.type === 'list') {
@@ -481,6 +304,49 @@ function parseHeader(text: string, source: string, byteOf: (i: number) => number
   }
   const descr = descrValue.value;
   return { descr, type: parseDescr(descr, source), fortranOrder: fortranValue.value, shape };
+}
+
+/** The header dict's values by key: exactly the three keys, each once. */
+function headerKeys(top: PyDict, source: string, fail: PyFail): Map<string, PyValue> {
+  const seen = new Map<string, PyValue>();
+  for (const [key, val, keyAt] of top.entries) {
+    if (key.type !== 'str') return fail(`dict key ${repr(key)} is not a string`, keyAt);
+    const k = key.value;
+    if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') {
+      fail(`unexpected key ${show(k)} (the keys are 'descr', 'fortran_order' and 'shape')`, keyAt);
+    }
+    if (seen.has(k)) fail(`key ${show(k)} appears twice`, keyAt);
+    seen.set(k, val);
+  }
+  for (const k of ['descr', 'fortran_order', 'shape']) {
+    if (!seen.has(k)) throw new InputError(source, `bad .npy header: no ${show(k)} key`);
+  }
+  return seen;
+}
+
+/** The 'shape' value: a tuple of at most MAX_DIMS non-negative integers. */
+function headerShape(shapeValue: PyValue, source: string): number[] {
+  const shapeError = (): never => {
+    throw new InputError(
+      source,
+      `bad .npy header: 'shape' must be a tuple of non-negative integers like (2, 3), found ${repr(shapeValue)}`,
+    );
+  };
+  if (shapeValue.type !== 'tuple') return shapeError();
+  const items = shapeValue.items;
+  if (items.length > MAX_DIMS) {
+    throw new InputError(source, `bad .npy header: shape has ${items.length} dimensions, numpy allows ${MAX_DIMS}`);
+  }
+  const shape: number[] = [];
+  for (const item of items) {
+    if (item.type !== 'int' || item.value < 0n) return shapeError();
+    const d = item.value;
+    if (d > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new InputError(source, `bad .npy header: dimension ${d} in 'shape' is too large`);
+    }
+    shape.push(Number(d));
+  }
+  return shape;
 }
 
 /**
@@ -527,31 +393,4 @@ function parseDescr(descr: string, source: string): ElementType {
   // '<' and '>' are explicit; '|' (byte order not applicable) and '=' or nothing mean the host's order.
   const littleEndian = order === '<' ? true : order === '>' ? false : HOST_LITTLE;
   return { kind: kind as 'f' | 'i' | 'u' | 'b', size: size as 1 | 2 | 4 | 8, littleEndian };
-}
-
-/** Python's repr of a parsed value, cut to about 60 characters for messages. */
-function repr(v: PyValue): string {
-  const full = reprFull(v);
-  return full.length > 60 ? `${full.slice(0, 60)}...` : full;
-}
-
-function reprFull(v: PyValue): string {
-  switch (v.type) {
-    case 'str':
-      return show(v.value);
-    case 'int':
-      return String(v.value);
-    case 'float':
-      return v.text;
-    case 'bool':
-      return v.value ? 'True' : 'False';
-    case 'none':
-      return 'None';
-    case 'tuple':
-      return v.items.length === 1 ? `(${reprFull(v.items[0])},)` : `(${v.items.map(reprFull).join(', ')})`;
-    case 'list':
-      return `[${v.items.map(reprFull).join(', ')}]`;
-    case 'dict':
-      return `{${v.entries.map(([k, x]) => `${reprFull(k)}: ${reprFull(x)}`).join(', ')}}`;
-  }
 }

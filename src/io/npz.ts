@@ -112,6 +112,20 @@ export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> 
 
 /** Finds the end records and returns the central directory's entries. */
 function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string): Entry[] {
+  const { count, cdOffset, cdEnd } = readEndRecords(bytes, view, source);
+  // Central directory file headers (4.3.12).
+  const entries: Entry[] = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    const entry = readCentralEntry(bytes, view, source, p, cdEnd, i + 1, count);
+    entries.push(entry);
+    p = entry.next;
+  }
+  return entries;
+}
+
+/** The end records (ZIP64 ones too): how many entries the central directory holds, and where it is. */
+function readEndRecords(bytes: Uint8Array, view: DataView, source: string): { count: number; cdOffset: number; cdEnd: number } {
   const at = (offset: number): string => `${source}: byte ${offset}`;
   const end = findEnd(bytes, view, source);
 
@@ -155,56 +169,62 @@ function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string)
       `central directory (${cdSize} bytes from byte ${cdOffset}) runs past the end records at byte ${limit}`,
     );
   }
+  return { count, cdOffset, cdEnd };
+}
 
-  // Central directory file headers (4.3.12).
-  const entries: Entry[] = [];
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (p + CENTRAL_SIZE > cdEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
-      throw new InputError(at(p), `central directory entry ${i + 1} of ${count} is not here (the archive is corrupt)`);
-    }
-    const flags = view.getUint16(p + 8, true);
-    const method = view.getUint16(p + 10, true);
-    const crc = view.getUint32(p + 16, true);
-    let compressedSize = view.getUint32(p + 20, true);
-    let size = view.getUint32(p + 24, true);
-    const nameLength = view.getUint16(p + 28, true);
-    const extraLength = view.getUint16(p + 30, true);
-    const commentLength = view.getUint16(p + 32, true);
-    const diskStart = view.getUint16(p + 34, true);
-    let localOffset = view.getUint32(p + 42, true);
-    const next = p + CENTRAL_SIZE + nameLength + extraLength + commentLength;
-    if (next > cdEnd) {
-      throw new InputError(at(p), `central directory entry ${i + 1} runs past the end of the central directory`);
-    }
-    const name = decodeName(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLength), flags);
-
-    // ZIP64 extended information (4.5.3): 8-byte values for exactly the fields that are 0xffffffff, in order.
-    if (size === U32_MAX || compressedSize === U32_MAX || localOffset === U32_MAX || diskStart === U16_MAX) {
-      const zip64 = findExtra(view, p + CENTRAL_SIZE + nameLength, extraLength, 0x0001);
-      const fail = (): never => {
-        throw new InputError(
-          `${source}:${printable(name)}`,
-          'ZIP64 sizes are missing from the central directory entry',
-        );
-      };
-      if (zip64 === undefined) fail();
-      let q = (zip64 as { start: number }).start;
-      const qEnd = q + (zip64 as { length: number }).length;
-      const next64 = (what: string): number => {
-        if (q + 8 > qEnd) fail();
-        const v = getUint64(view, q, `${source}:${printable(name)}`, what);
-        q += 8;
-        return v;
-      };
-      if (size === U32_MAX) size = next64('uncompressed size');
-      if (compressedSize === U32_MAX) compressedSize = next64('compressed size');
-      if (localOffset === U32_MAX) localOffset = next64('local header offset');
-    }
-    entries.push({ name, method, flags, crc, compressedSize, size, localOffset, at: p });
-    p = next;
+/** The central directory entry at byte p (entry `ordinal` of `count`), and where the next one begins. */
+function readCentralEntry(
+  bytes: Uint8Array,
+  view: DataView,
+  source: string,
+  p: number,
+  cdEnd: number,
+  ordinal: number,
+  count: number,
+): Entry & { next: number } {
+  const at = (offset: number): string => `${source}: byte ${offset}`;
+  if (p + CENTRAL_SIZE > cdEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
+    throw new InputError(at(p), `central directory entry ${ordinal} of ${count} is not here (the archive is corrupt)`);
   }
-  return entries;
+  const flags = view.getUint16(p + 8, true);
+  const method = view.getUint16(p + 10, true);
+  const crc = view.getUint32(p + 16, true);
+  let compressedSize = view.getUint32(p + 20, true);
+  let size = view.getUint32(p + 24, true);
+  const nameLength = view.getUint16(p + 28, true);
+  const extraLength = view.getUint16(p + 30, true);
+  const commentLength = view.getUint16(p + 32, true);
+  const diskStart = view.getUint16(p + 34, true);
+  let localOffset = view.getUint32(p + 42, true);
+  const next = p + CENTRAL_SIZE + nameLength + extraLength + commentLength;
+  if (next > cdEnd) {
+    throw new InputError(at(p), `central directory entry ${ordinal} runs past the end of the central directory`);
+  }
+  const name = decodeName(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLength), flags);
+
+  // ZIP64 extended information (4.5.3): 8-byte values for exactly the fields that are 0xffffffff, in order.
+  if (size === U32_MAX || compressedSize === U32_MAX || localOffset === U32_MAX || diskStart === U16_MAX) {
+    const zip64 = findExtra(view, p + CENTRAL_SIZE + nameLength, extraLength, 0x0001);
+    const fail = (): never => {
+      throw new InputError(
+        `${source}:${printable(name)}`,
+        'ZIP64 sizes are missing from the central directory entry',
+      );
+    };
+    if (zip64 === undefined) fail();
+    let q = (zip64 as { start: number }).start;
+    const qEnd = q + (zip64 as { length: number }).length;
+    const next64 = (what: string): number => {
+      if (q + 8 > qEnd) fail();
+      const v = getUint64(view, q, `${source}:${printable(name)}`, what);
+      q += 8;
+      return v;
+    };
+    if (size === U32_MAX) size = next64('uncompressed size');
+    if (compressedSize === U32_MAX) compressedSize = next64('compressed size');
+    if (localOffset === U32_MAX) localOffset = next64('local header offset');
+  }
+  return { name, method, flags, crc, compressedSize, size, localOffset, at: p, next };
 }
 
 /**

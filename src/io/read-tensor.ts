@@ -10,18 +10,25 @@ import type { JsonDocument } from './json.js';
 import { parseNumber } from './number.js';
 import type { CsvOptions } from './csv-dialect.js';
 import { isUtf8 } from 'node:buffer';
-import { readProgress } from '../format/progress.js';
 import type { Declared, Member } from './declared.js';
 import { inMemory } from './declared.js';
 
 export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
 export type TensorFormat = (typeof TENSOR_FORMATS)[number];
 
+/** Progress of one read: the bytes consumed as they are, then the end (a bar on a terminal clears itself). */
+export interface ReadProgress {
+  add(bytes: number): void;
+  finish(): void;
+}
+
 /** How inputs are read; every field is optional and has a detected default. */
 export interface ReadOptions {
   /** overrides detection for every input */
   inputFormat?: TensorFormat;
   csv?: CsvOptions;
+  /** called when a long read of `total` bytes begins (a CSV file, a streamed computation); absent: no progress */
+  progress?: (total: number) => ReadProgress;
 }
 
 const EXTENSIONS: Record<string, TensorFormat> = {
@@ -77,6 +84,9 @@ export function detectFormat(src: SourceBytes, override?: TensorFormat): TensorF
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** What a text input that is not UTF-8 is told. */
+export const NOT_UTF8 = 'not UTF-8 text (is it a binary file? --input-format names the format)';
+
 /** UTF-8 bytes -> text without a BOM; invalid UTF-8 is an input error. */
 export function decodeText(src: SourceBytes): string {
   try {
@@ -86,7 +96,7 @@ export function decodeText(src: SourceBytes): string {
     if (src.bytes.length > MAX_TEXT_BYTES || (e as Error).name === 'RangeError') {
       throw textTooLarge(src.name, `${(src.bytes.length / 2 ** 20).toFixed(0)} MiB`);
     }
-    throw new InputError(src.name, 'not UTF-8 text (is it a binary file? --input-format names the format)');
+    throw new InputError(src.name, NOT_UTF8);
   }
 }
 
@@ -119,14 +129,15 @@ export function splitMember(spec: string): { path: string; member?: string } {
  * A CSV file by the engine asked for: `auto` (the default) scans it with the fast engine and hands what that
  * does not handle (quotes, odd line ends) to csv-parse; `fast` refuses such files; `csv-parse` always uses it.
  */
-async function readCsv(src: SourceBytes, csv: CsvOptions = {}): Promise<Tensor> {
+async function readCsv(src: SourceBytes, options: ReadOptions): Promise<Tensor> {
+  const csv = options.csv ?? {};
   const engine = csv.engine ?? 'auto';
   if (engine !== 'csv-parse') {
     // invalid UTF-8 is refused with decodeText's words before either engine looks at the text
     if (!isUtf8(src.bytes)) decodeText(src);
     const fast = await import('./csv-fast.js');
     // a bar on a terminal when the scan takes more than about 2 s
-    const progress = readProgress(src.bytes.length);
+    const progress = options.progress?.(src.bytes.length);
     try {
       return fast.readCsvBytes(src.bytes, src.name, csv, progress && ((n) => progress.add(n)));
     } catch (e) {
@@ -195,7 +206,7 @@ export async function openTensor(
       return inMemory(doc.tensor);
     }
     case 'csv':
-      return inMemory(await readCsv(src, options.csv));
+      return inMemory(await readCsv(src, options));
     case 'npy':
       return inMemory((await import('./npy.js')).readNpy(src.bytes, src.name));
     case 'npz':

@@ -4,10 +4,23 @@
  */
 import { BceError, InputError, UsageError, printableName } from '../errors.js';
 
+/** A regular file opened for reading at any offset (how the streaming readers see a file). */
+export interface OpenFile {
+  readonly size: number;
+  /** reads up to `length` bytes at file offset `position` into buf[offset..); returns how many (0 at the end) */
+  read(buf: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** The side-effecting world a command may touch. Only main.ts builds a real one. */
 export interface Io {
   /** reads a file; a FIFO or a device is read with the limits of readStdin */
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * opens a regular file to read it in chunks; undefined for anything else (a FIFO or a device is not even
+   * opened: opening and closing a FIFO would lose what its writer sent) and for a file that cannot be opened
+   */
+  openFile(path: string): Promise<OpenFile | undefined>;
   /** reads stdin in chunks, within the limits of ./bounded-read.ts (main.ts iterates process.stdin) */
   readStdin(): Promise<Uint8Array>;
   stdinIsTTY: boolean;

@@ -1,6 +1,7 @@
 /**
  * Streaming: the loss of files larger than memory. For reduction mean or sum without gradients, logits and
- * targets given as CSV, NPY or flat JSON array files are read in chunks (./csv-stream.ts) and computed chunk by chunk, so
+ * targets given as CSV, NPY or flat JSON array files are read in chunks (./csv-source.ts, ./npy-source.ts,
+ * ./json-source.ts) and computed chunk by chunk, so
  * memory does not depend on the files' size; weight and pos_weight (normally small) are read whole.
  *
  * The result is the in-memory one, bit for bit: the kernel's deterministic reduction (kernel.ts: chunks of
@@ -12,10 +13,8 @@
  * files that fits in memory is re-derived by the in-memory path, so a bad file gets exactly the message
  * it gets there (which of two bad files is named, in which order the checks run).
  */
-import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { InputError, printableName } from '../errors.js';
-import type { Io } from './source.js';
+import type { Io, OpenFile } from './source.js';
 import type { ComputeOptions } from '../cli/compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { chunkPartial, SUM_CHUNK } from '../core/kernel.js';
@@ -24,14 +23,15 @@ import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
 import type { BroadcastPlan, Tensor } from '../core/tensor.js';
 import { formatOfName, sniffFormat } from './read-tensor.js';
-import type { TensorFormat } from './read-tensor.js';
-import { CsvSource, JsonSource, NPY_HEAD_BYTES, NpySource } from './csv-stream.js';
-import type { ElementSource } from './csv-stream.js';
+import type { ReadProgress, TensorFormat } from './read-tensor.js';
+import { CsvSource } from './csv-source.js';
+import { JsonSource } from './json-source.js';
+import { NPY_HEAD_BYTES, NpySource } from './npy-source.js';
+import type { ElementSource } from './chunked-file.js';
 import { CsvFallback } from './csv-fast.js';
 import { checkShapes, openTensorFlag } from './inputs.js';
-import type { Operand as Flag, Problem } from './inputs.js';
+import type { Input, Problem } from './inputs.js';
 import { SourceReader } from './source.js';
-import { Progress } from '../format/progress.js';
 
 /** Inputs up to this many bytes in all are re-read in memory to word an error exactly as that path does. */
 export const IN_MEMORY_ERROR_BYTES = 1 << 30;
@@ -61,35 +61,23 @@ function planShape(known: number[], s: readonly number[]): number[] {
 }
 
 interface Opened {
-  fh: FileHandle;
-  size: number;
+  file: OpenFile;
   format: TensorFormat;
 }
 
-async function openInput(path: string, override: TensorFormat | undefined): Promise<Opened | undefined> {
-  // a FIFO or a device is not even opened here: opening and closing a FIFO would lose what its writer sent
-  const before = await stat(path).catch(() => undefined);
-  if (!before?.isFile()) return undefined; // the in-memory path reads it, or words the error
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return undefined;
-  }
-  const st = await fh.stat();
-  if (!st.isFile()) {
-    await fh.close();
-    return undefined;
-  }
+async function openInput(io: Io, path: string, override: TensorFormat | undefined): Promise<Opened | undefined> {
+  // anything but a regular file is left to the in-memory path, which reads it or words the error
+  const file = await io.openFile(path);
+  if (file === undefined) return undefined;
   let format = override ?? formatOfName(path);
   if (format === undefined) {
-    const head = Buffer.alloc(Math.min(st.size, NPY_HEAD_BYTES));
-    await fh.read(head, 0, head.length, 0);
+    const head = Buffer.alloc(Math.min(file.size, NPY_HEAD_BYTES));
+    await file.read(head, 0, head.length, 0);
     format = sniffFormat(head);
     // a binary file that does not sniff as any format is not CSV: let the in-memory path say what it is
     if (format === 'csv' && head.includes(0)) format = 'safetensors';
   }
-  return { fh, size: st.size, format };
+  return { file, format };
 }
 
 /**
@@ -104,7 +92,7 @@ async function readOperand(
   role: 'weight' | 'pos_weight',
   known: number[],
   read: ComputeOptions['read'],
-): Promise<Flag | undefined> {
+): Promise<Input | undefined> {
   if (flag === undefined) return undefined;
   const { tensor, where } = await openTensorFlag(reader, flag, name, true, read, role);
   try {
@@ -131,21 +119,21 @@ export async function computeStreamed(
   const opened: Opened[] = [];
   try {
     for (const p of paths) {
-      const f = await openInput(p, o.read.inputFormat);
+      const f = await openInput(io, p, o.read.inputFormat);
       if (f === undefined) return NOT_STREAMED;
       opened.push(f);
       if (f.format !== 'csv' && f.format !== 'npy' && f.format !== 'json') return NOT_STREAMED;
       if (f.format === 'csv' && o.read.csv?.engine === 'csv-parse') return NOT_STREAMED;
     }
-    const total = opened.reduce((a, f) => a + f.size, 0);
-    const progress = new Progress(io, total, !o.quiet);
+    const total = opened.reduce((a, f) => a + f.file.size, 0);
+    const progress = o.read.progress?.(total);
     try {
       const result = await stream(o, io, opened, paths.map(printableName), reduction as 'mean' | 'sum', progress);
-      progress.finish();
+      progress?.finish();
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
     } catch (e) {
-      progress.finish();
+      progress?.finish();
       if (e instanceof CsvFallback) {
         if (total <= inMemoryErrorBytes) return NOT_STREAMED;
         throw new InputError(
@@ -158,57 +146,48 @@ export async function computeStreamed(
       throw e;
     }
   } finally {
-    for (const f of opened) await f.fh.close();
+    for (const f of opened) await f.file.close();
   }
 }
 
-async function stream(
+/** The logits' and targets' sources, started; NOT_STREAMED when one cannot stream (Fortran order, nesting). */
+async function startSources(
   o: ComputeOptions,
-  io: Io,
   opened: Opened[],
   paths: string[],
-  reduction: 'mean' | 'sum',
-  progress: Progress,
-): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  onBytes: (n: number) => void,
+): Promise<ElementSource[] | undefined> {
   const sources: ElementSource[] = [];
   for (let k = 0; k < 2; k++) {
     const f = opened[k];
     if (f.format === 'csv') {
-      const s = new CsvSource(f.fh, paths[k], f.size, o.read.csv ?? {}, (n) => progress.add(n));
+      const s = new CsvSource(f.file, paths[k], f.file.size, o.read.csv ?? {}, onBytes);
       await s.start();
       sources.push(s);
     } else if (f.format === 'npy') {
-      const s = new NpySource(f.fh, paths[k], f.size, (n) => progress.add(n));
+      const s = new NpySource(f.file, paths[k], f.file.size, onBytes);
       if (!(await s.start())) return NOT_STREAMED;
       sources.push(s);
     } else {
-      const s = new JsonSource(f.fh, paths[k], f.size, (n) => progress.add(n));
+      const s = new JsonSource(f.file, paths[k], f.file.size, onBytes);
       if (!(await s.start())) return NOT_STREAMED;
       sources.push(s);
     }
   }
-  const [logits, targets] = sources;
-  const known = logits.knownShape();
-  // weight and pos_weight are read whole, as the in-memory path reads them
-  const reader = new SourceReader(io);
-  const weight = await readOperand(reader, o.weight, '--weight', 'weight', known, o.read);
-  const posWeight = await readOperand(reader, o.posWeight, '--pos-weight', 'pos_weight', known, o.read);
+  return sources;
+}
 
-  // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
-  // shape checks at the end, which word it.
-  const plan = (f: Flag | undefined, name: string): BroadcastPlan | undefined | null => {
-    if (f === undefined) return undefined;
-    try {
-      return broadcastTo(f.tensor, planShape(known, f.tensor.shape), name, f.where);
-    } catch (e) {
-      if (e instanceof InputError) return null;
-      throw e;
-    }
-  };
-  const w = plan(weight, 'weight');
-  const p = plan(posWeight, 'pos_weight');
-  let computing = w !== null && p !== null && sameShape(known.slice(1), targets.knownShape().slice(1));
-
+/**
+ * The kernel's reduction, chunk by chunk, over both sources to their ends; `computing` turns false (and the sum
+ * stops) once the sources disagree, for the shape checks to word.
+ */
+async function reduceChunks(
+  logits: ElementSource,
+  targets: ElementSource,
+  w: BroadcastPlan | undefined,
+  p: BroadcastPlan | undefined,
+  computing: boolean,
+): Promise<{ total: ChunkSums; computing: boolean }> {
   const x = new Float64Array(SUM_CHUNK);
   const y = new Float64Array(SUM_CHUNK);
   const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
@@ -221,8 +200,8 @@ async function stream(
     const m = Math.min(nx, ny);
     if (nx !== ny) computing = false;
     if (computing && m > 0) {
-      let wOp = w ?? undefined;
-      let pOp = p ?? undefined;
+      let wOp = w;
+      let pOp = p;
       if (wChunk && w) {
         fillOperand(w, n, m, wChunk);
         wOp = { data: wChunk, inner: 1, block: SUM_CHUNK };
@@ -243,13 +222,50 @@ async function stream(
       break;
     }
   }
+  return { total, computing };
+}
+
+async function stream(
+  o: ComputeOptions,
+  io: Io,
+  opened: Opened[],
+  paths: string[],
+  reduction: 'mean' | 'sum',
+  progress: ReadProgress | undefined,
+): Promise<{ problem: Problem; result: BceResult } | undefined> {
+  const sources = await startSources(o, opened, paths, (n) => progress?.add(n));
+  if (sources === NOT_STREAMED) return NOT_STREAMED;
+  const [logits, targets] = sources;
+  const known = logits.knownShape();
+  // weight and pos_weight are read whole, as the in-memory path reads them
+  const reader = new SourceReader(io);
+  const weight = await readOperand(reader, o.weight, '--weight', 'weight', known, o.read);
+  const posWeight = await readOperand(reader, o.posWeight, '--pos-weight', 'pos_weight', known, o.read);
+
+  // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
+  // shape checks at the end, which word it.
+  const plan = (f: Input | undefined, name: string): BroadcastPlan | undefined | null => {
+    if (f === undefined) return undefined;
+    try {
+      return broadcastTo(f.tensor, planShape(known, f.tensor.shape), name, f.where);
+    } catch (e) {
+      if (e instanceof InputError) return null;
+      throw e;
+    }
+  };
+  const w = plan(weight, 'weight');
+  const p = plan(posWeight, 'pos_weight');
+  let computing = w !== null && p !== null && sameShape(known.slice(1), targets.knownShape().slice(1));
+
+  const reduced = await reduceChunks(logits, targets, w ?? undefined, p ?? undefined, computing);
+  computing = reduced.computing;
 
   // The shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.
   const shape = logits.shape();
   checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
   if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');
   const count = numel(shape);
-  const loss = total.result(reduction === 'mean', count);
+  const loss = reduced.total.result(reduction === 'mean', count);
   const empty = (s: number[]): Tensor => ({ data: new Float64Array(0), shape: s });
   return {
     problem: {

@@ -3,10 +3,22 @@
  * boundary (exit codes, pipes, signals, files written with -o, the bin itself), as a spawned child (spawnBce).
  */
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
-import type { Io } from '../../src/io/source.js';
+import type { Io, OpenFile } from '../../src/io/source.js';
+
+/** Io.openFile over real files: a regular file, or undefined. */
+async function openFile(path: string): Promise<OpenFile | undefined> {
+  if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+  const fh = await open(path, 'r');
+  const { size } = await fh.stat();
+  return {
+    size,
+    read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead,
+    close: () => fh.close(),
+  };
+}
 
 export interface RunResult {
   code: number;
@@ -22,6 +34,7 @@ export async function runBce(argv: string[], options: { stdin?: string | Uint8Ar
   const files = new Map<string, string>();
   const io: Io = {
     readFile: (path) => readFile(path),
+    openFile,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
     stdoutIsTTY: false,
@@ -73,6 +86,7 @@ export function spawnBce(args: string[], input = '', env: Record<string, string>
 /** An Io over real files that discards every output: for calling readers and the streaming path directly. */
 export const filesOnlyIo: Io = {
   readFile: (path) => readFile(path),
+  openFile,
   readStdin: async () => new Uint8Array(),
   stdinIsTTY: true,
   stdoutIsTTY: false,

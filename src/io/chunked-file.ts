@@ -1,0 +1,61 @@
+/**
+ * What the streaming readers share: the ElementSource they implement for ./stream.ts, and a file read forward
+ * in chunks into one buffer, so that memory does not depend on the file's size.
+ */
+import type { OpenFile } from './source.js';
+
+/** Bytes read from a file at a time. */
+export const READ_BYTES = 1 << 20;
+
+/** A tensor's values in order, a block at a time. */
+export interface ElementSource {
+  readonly where: string;
+  /** the shape as far as it is known before the end: -1 for a dimension not known yet (CSV rows) */
+  knownShape(): number[];
+  /** fills dst from its start; returns how many values it got (fewer than dst.length only at the end) */
+  read(dst: Float64Array): Promise<number>;
+  /** the whole shape, once read() has returned fewer values than asked for */
+  shape(): number[];
+}
+
+/** How many bytes have been read so far, for the progress bar. */
+export type OnBytes = (n: number) => void;
+
+/**
+ * A file read forward into one growing buffer: buf[0..len) holds bytes read but not yet consumed, and
+ * readMore() appends up to READ_BYTES more (doubling the buffer for a record longer than it).
+ */
+export abstract class ChunkedFile {
+  protected buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
+  protected len = 0;
+  /** file offset of the next byte to read */
+  protected pos = 0;
+  protected eof = false;
+
+  constructor(
+    protected readonly file: OpenFile,
+    readonly where: string,
+    protected readonly size: number,
+    protected readonly onBytes: OnBytes,
+  ) {}
+
+  /** Appends up to READ_BYTES more of the file to buf. */
+  protected async readMore(): Promise<void> {
+    const want = Math.min(READ_BYTES, this.size - this.pos);
+    if (want <= 0) {
+      this.eof = true;
+      return;
+    }
+    if (this.buf.length - this.len < want) {
+      // a line longer than the buffer: make room for it
+      const bigger = Buffer.allocUnsafe(2 * (this.len + want));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    const bytesRead = await this.file.read(this.buf, this.len, want, this.pos);
+    this.pos += bytesRead;
+    this.len += bytesRead;
+    this.onBytes(bytesRead);
+    if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
+  }
+}
