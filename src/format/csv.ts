@@ -10,11 +10,11 @@
  * special values, as pandas reads them.
  */
 import type { BceResult } from '../core/kernel.js';
-import { csvNumber } from './number.js';
+import { humanNumber } from './number.js';
 import { chunkRows } from './sink.js';
 
 export function* formatCsv(r: BceResult, precision?: number): Generator<string> {
-  const num = (x: number) => csvNumber(x, precision);
+  const num = (x: number) => humanNumber(x, precision);
   const shape = r.shape;
   if (!r.grad && !r.gradTargets) {
     if (typeof r.loss === 'number') {
