@@ -1,6 +1,6 @@
 /**
  * Words the result of `bce verify`: a text report that reuses torch.testing.assert_close's sentences, and a
- * JSON document with the same facts. Pure: returns strings; colour comes from an optional `paint`.
+ * JSON document with the same facts. Pure: returns strings; colour comes from an optional paint (./paint.ts).
  *
  * Numbers are printed as Python prints floats (`pyRepr`), so the lines read exactly like assert_close's:
  *
@@ -16,6 +16,8 @@
 import type { Comparison, Difference, Dtype } from '../core/verify.js';
 import { isEqualityCheck } from '../core/verify.js';
 import { shapeString, torchSize } from '../core/tensor.js';
+import type { Paint } from './paint.js';
+import { PLAIN } from './paint.js';
 
 // ------------------------------------------------------------------------------------------------
 // Python's number formatting
@@ -144,13 +146,6 @@ export interface VerifyMeta {
   readonly skipped?: readonly string[];
 }
 
-export interface Paint {
-  ok(s: string): string;
-  bad(s: string): string;
-}
-
-const NO_PAINT: Paint = { ok: (s) => s, bad: (s) => s };
-
 /**
  * The text report: a header with dtype and tolerances, one pass/FAIL line per quantity with assert_close's
  * message indented under each failure, and a summary line. Ends with a newline.
@@ -162,7 +157,7 @@ const NO_PAINT: Paint = { ok: (s) => s, bad: (s) => s };
  *           ...
  *     1 of 2 failed
  */
-export function formatVerifyText(comparisons: readonly Comparison[], meta: VerifyMeta, paint: Paint = NO_PAINT): string {
+export function formatVerifyText(comparisons: readonly Comparison[], meta: VerifyMeta, paint: Pick<Paint, 'ok' | 'bad'> = PLAIN): string {
   const out: string[] = [];
   const rounded = meta.dtype === 'float64' ? '' : ` (inputs rounded to ${meta.dtype})`;
   const tolSource = meta.customTolerances ? '' : ' (defaults)';
