@@ -4,8 +4,8 @@
  */
 import type { BceResult } from '../core/kernel.js';
 import type { Histogram, PerClass, ValueRange } from '../core/stats.js';
-import type { StepResult } from '../core/step.js';
 import { jsonNumber } from './number.js';
+import type { RunExtras } from './result.js';
 import { chunkRows } from './sink.js';
 
 /** Nested JSON arrays of `shape` over flat row-major `data`, yielded in chunks by the sink. */
@@ -60,15 +60,7 @@ function nestEmpty(shape: readonly number[]): string {
   return build(0);
 }
 
-/** What a run adds to the JSON document besides the result; each field appears only when asked for. */
-export interface JsonExtras {
-  labelSmoothing?: number;
-  perClass?: PerClass;
-  histogram?: Histogram;
-  step?: StepResult;
-}
-
-export function* formatJson(r: BceResult, extras: JsonExtras = {}): Generator<string> {
+export function* formatJson(r: BceResult, extras: RunExtras = {}): Generator<string> {
   const smoothing = extras.labelSmoothing !== undefined ? `, "label_smoothing": ${jsonNumber(extras.labelSmoothing)}` : '';
   yield `{"reduction": "${r.reduction}"${smoothing}, "shape": [${r.shape.join(', ')}], "loss": `;
   if (typeof r.loss === 'number') yield jsonNumber(r.loss);

@@ -9,7 +9,13 @@ function exact(x: number): string {
 /** A JSON token: shortest round-trip for finite values (-0 as -0.0), "NaN" / "Infinity" / "-Infinity" strings otherwise. */
 export function jsonNumber(x: number): string {
   if (Number.isFinite(x)) return Object.is(x, -0) ? '-0.0' : String(x);
-  return x !== x ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
+  return `"${jsonValue(x)}"`;
+}
+
+/** The value JSON.stringify should write for x: x itself when finite, else "NaN" / "Infinity" / "-Infinity" (JSON has no non-finite numbers). */
+export function jsonValue(x: number): number | string {
+  if (Number.isFinite(x)) return x;
+  return x !== x ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
 }
 
 /**

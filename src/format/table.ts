@@ -4,26 +4,21 @@
  * through the paint it is given (none = plain text): element losses on a heat scale, gradients by sign.
  */
 import type { BceResult } from '../core/kernel.js';
-import type { Histogram, PerClass } from '../core/stats.js';
 import type { StepResult } from '../core/step.js';
 import { shapeString } from '../core/tensor.js';
 import { humanNumber } from './number.js';
 import { resultTensors } from './result.js';
+import type { RunExtras } from './result.js';
 import { renderGrid } from './grid.js';
 import { HEAT, PLAIN } from './paint.js';
 import type { Paint } from './paint.js';
 import { renderPerClass } from './per-class.js';
 import { renderHistogram } from './histogram.js';
 
-export interface TableOptions {
+export interface TableOptions extends RunExtras {
   /** significant digits; by default the reduced loss is exact and grid elements have 6 */
   precision?: number;
   paint?: Paint;
-  /** recorded in the heading when the targets were smoothed */
-  labelSmoothing?: number;
-  perClass?: PerClass;
-  histogram?: Histogram;
-  step?: StepResult;
 }
 
 /** The colour key, shown only when colour is on. */
