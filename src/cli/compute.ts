@@ -10,6 +10,7 @@ import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
 import { bceWithLogitsParallel, threadsFromEnv } from '../parallel.js';
 import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
+import { loadPaint } from '../format/paint.js';
 import { colorLevel } from './color.js';
 import { ExitCode } from '../errors.js';
 import { commandTypo } from './suggest.js';
@@ -187,8 +188,8 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   } else {
     const level = o.output !== undefined ? (o.color === 'always' ? 1 : 0) : colorLevel(o.color, io.env, io.stdoutIsTTY);
     const { formatTable } = await import('../format/table.js');
-    const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
-    chunks = [formatTable(result, { precision: o.precision, chalk, ...extras })];
+    const paint = await loadPaint(level);
+    chunks = [formatTable(result, { precision: o.precision, paint, ...extras })];
   }
   if (o.output !== undefined) await io.writeFileAtomic(o.output, chunks);
   else await io.writeStdout(chunks);

@@ -10,6 +10,7 @@ import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
 import { explain } from '../core/explain.js';
 import { smoothTargets } from '../core/step.js';
 import { formatExplain } from '../format/explain.js';
+import { loadPaint } from '../format/paint.js';
 import { colorLevel } from './color.js';
 import { ExitCode } from '../errors.js';
 import {
@@ -96,7 +97,7 @@ export async function runExplain(o: ExplainOptions, io: Io): Promise<number> {
     { rows: o.rows },
   );
   const level = colorLevel(o.color, io.env, io.stdoutIsTTY);
-  const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
-  await io.writeStdout([formatExplain(ex, { precision: o.precision, chalk, input: inputWords(o), legacy: { sizeAverage: o.sizeAverage, reduce: o.reduce } })]);
+  const paint = await loadPaint(level);
+  await io.writeStdout([formatExplain(ex, { precision: o.precision, paint, input: inputWords(o), legacy: { sizeAverage: o.sizeAverage, reduce: o.reduce } })]);
   return ExitCode.ok;
 }

@@ -19,7 +19,8 @@ import { sameShape, shapeString } from '../core/tensor.js';
 import type { Comparison, Dtype } from '../core/verify.js';
 import { DTYPES, allPass, compareTensors, isDtype, resolveTolerances, roundToDtype } from '../core/verify.js';
 import { formatVerifyJson, formatVerifyText } from '../format/verify-report.js';
-import type { Paint } from '../format/verify-report.js';
+import type { Paint } from '../format/paint.js';
+import { loadPaint } from '../format/paint.js';
 import { colorLevel } from './color.js';
 import { ExitCode, UsageError, quote } from '../errors.js';
 import {
@@ -281,9 +282,6 @@ function reductionHint(got: Tensor, reduction: string, shape: readonly number[])
 }
 
 /** Green pass, red FAIL, only when colour is wanted (a terminal, no NO_COLOR, or --color always). */
-async function paintFor(o: VerifyOptions, io: Io): Promise<Paint | undefined> {
-  const level = colorLevel(o.color, io.env, io.stdoutIsTTY);
-  if (level === 0) return undefined;
-  const chalk = new (await import('chalk')).Chalk({ level });
-  return { ok: (s) => chalk.green(s), bad: (s) => chalk.red(s) };
+function paintFor(o: VerifyOptions, io: Io): Promise<Paint> {
+  return loadPaint(colorLevel(o.color, io.env, io.stdoutIsTTY));
 }

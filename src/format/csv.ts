@@ -10,12 +10,11 @@
  * special values, as pandas reads them.
  */
 import type { BceResult } from '../core/kernel.js';
-import { csvNumber } from './number.js';
-
-const CHUNK = 1 << 16;
+import { humanNumber } from './number.js';
+import { chunkRows } from './sink.js';
 
 export function* formatCsv(r: BceResult, precision?: number): Generator<string> {
-  const num = (x: number) => csvNumber(x, precision);
+  const num = (x: number) => humanNumber(x, precision);
   const shape = r.shape;
   if (!r.grad && !r.gradTargets) {
     if (typeof r.loss === 'number') {
@@ -24,16 +23,12 @@ export function* formatCsv(r: BceResult, precision?: number): Generator<string> 
     }
     const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
     const data = r.loss;
-    let buf = '';
-    for (let i = 0; i < data.length; i += cols) {
-      for (let c = 0; c < cols; c++) buf += (c > 0 ? ',' : '') + num(data[i + c]);
-      buf += '\n';
-      if (buf.length >= CHUNK) {
-        yield buf;
-        buf = '';
-      }
-    }
-    yield buf;
+    yield* chunkRows(cols === 0 ? 0 : data.length / cols, (row) => {
+      const base = row * cols;
+      let line = num(data[base]);
+      for (let c = 1; c < cols; c++) line += `,${num(data[base + c])}`;
+      return `${line}\n`;
+    });
     return;
   }
   // tidy form
@@ -41,25 +36,20 @@ export function* formatCsv(r: BceResult, precision?: number): Generator<string> 
   const header = [...shape.map((_, k) => `index${k}`), 'loss'];
   if (r.grad) header.push('grad');
   if (r.gradTargets) header.push('grad_targets');
-  let buf = `${header.join(',')}\n`;
   const n = r.grad ? r.grad.length : (r.gradTargets as Float64Array).length;
   const idx = new Array<number>(rank).fill(0);
   const reduced = typeof r.loss === 'number' ? num(r.loss) : undefined;
-  for (let i = 0; i < n; i++) {
-    buf += idx.join(',');
-    if (rank > 0) buf += ',';
-    buf += reduced ?? num((r.loss as Float64Array)[i]);
-    if (r.grad) buf += `,${num(r.grad[i])}`;
-    if (r.gradTargets) buf += `,${num(r.gradTargets[i])}`;
-    buf += '\n';
+  const row = (i: number): string => {
+    let line = idx.join(',');
+    if (rank > 0) line += ',';
+    line += reduced ?? num((r.loss as Float64Array)[i]);
+    if (r.grad) line += `,${num(r.grad[i])}`;
+    if (r.gradTargets) line += `,${num(r.gradTargets[i])}`;
     for (let k = rank - 1; k >= 0; k--) {
       if (++idx[k] < shape[k]) break;
       idx[k] = 0;
     }
-    if (buf.length >= CHUNK) {
-      yield buf;
-      buf = '';
-    }
-  }
-  yield buf;
+    return `${line}\n`;
+  };
+  yield* chunkRows(n, row, `${header.join(',')}\n`);
 }

@@ -4,12 +4,11 @@
  */
 import type { BceResult } from '../core/kernel.js';
 import type { Histogram, PerClass, ValueRange } from '../core/stats.js';
-import type { StepResult } from '../core/step.js';
 import { jsonNumber } from './number.js';
+import type { RunExtras } from './result.js';
+import { chunkRows } from './sink.js';
 
-const CHUNK = 1 << 16;
-
-/** Nested JSON arrays of `shape` over flat row-major `data`, yielded in chunks of about 64 KiB. */
+/** Nested JSON arrays of `shape` over flat row-major `data`, yielded in chunks by the sink. */
 export function* nestedJson(data: Float64Array, shape: readonly number[]): Generator<string> {
   if (shape.length === 0) {
     yield jsonNumber(data[0]);
@@ -23,20 +22,19 @@ export function* nestedJson(data: Float64Array, shape: readonly number[]): Gener
     yield nestEmpty(shape);
     return;
   }
-  let buf = '';
   const idx = new Array<number>(rank - 1).fill(0);
-  for (let r = 0; r < rows; r++) {
+  yield* chunkRows(rows, (r) => {
     // opening brackets for each dimension that starts a new block at this row
     let open = 0;
     for (let k = rank - 2; k >= 0 && idx[k] === 0; k--) open++;
     if (r === 0) open = rank - 1;
-    buf += '['.repeat(open + 1);
+    let line = '['.repeat(open + 1);
     const base = r * last;
     for (let c = 0; c < last; c++) {
-      if (c > 0) buf += ', ';
-      buf += jsonNumber(data[base + c]);
+      if (c > 0) line += ', ';
+      line += jsonNumber(data[base + c]);
     }
-    buf += ']';
+    line += ']';
     // advance the row index and close finished blocks
     let close = 0;
     for (let k = rank - 2; k >= 0; k--) {
@@ -46,14 +44,10 @@ export function* nestedJson(data: Float64Array, shape: readonly number[]): Gener
       close++;
     }
     if (rank === 1) close = 0;
-    buf += ']'.repeat(close);
-    if (r < rows - 1) buf += ', ';
-    if (buf.length >= CHUNK) {
-      yield buf;
-      buf = '';
-    }
-  }
-  yield buf;
+    line += ']'.repeat(close);
+    if (r < rows - 1) line += ', ';
+    return line;
+  });
 }
 
 /** JSON for a tensor with a zero dimension, e.g. [2, 0] -> [[], []], [0, 3] -> []. */
@@ -66,15 +60,7 @@ function nestEmpty(shape: readonly number[]): string {
   return build(0);
 }
 
-/** What a run adds to the JSON document besides the result; each field appears only when asked for. */
-export interface JsonExtras {
-  labelSmoothing?: number;
-  perClass?: PerClass;
-  histogram?: Histogram;
-  step?: StepResult;
-}
-
-export function* formatJson(r: BceResult, extras: JsonExtras = {}): Generator<string> {
+export function* formatJson(r: BceResult, extras: RunExtras = {}): Generator<string> {
   const smoothing = extras.labelSmoothing !== undefined ? `, "label_smoothing": ${jsonNumber(extras.labelSmoothing)}` : '';
   yield `{"reduction": "${r.reduction}"${smoothing}, "shape": [${r.shape.join(', ')}], "loss": `;
   if (typeof r.loss === 'number') yield jsonNumber(r.loss);

@@ -6,8 +6,7 @@
  * round-trip; non-finite values are the strings "NaN", "Infinity", "-Infinity".
  */
 import { jsonNumber } from './number.js';
-
-const CHUNK = 1 << 16;
+import { chunkRows } from './sink.js';
 
 export interface NdjsonColumns {
   shape: readonly number[];
@@ -27,28 +26,22 @@ export function* formatNdjson(t: NdjsonColumns): Generator<string> {
   if (t.grad) fields.push(['grad', t.grad]);
   if (t.gradTargets) fields.push(['grad_targets', t.gradTargets]);
   const idx = new Array<number>(lead.length).fill(0);
-  let buf = '';
-  for (let r = 0; r < rows; r++) {
-    buf += `{"index": [${idx.join(', ')}]`;
+  yield* chunkRows(rows, (r) => {
+    let line = `{"index": [${idx.join(', ')}]`;
     const base = r * width;
     for (const [name, data] of fields) {
       if (rank >= 2) {
         let cells = '';
         for (let c = 0; c < width; c++) cells += (c > 0 ? ', ' : '') + jsonNumber(data[base + c]);
-        buf += `, "${name}": [${cells}]`;
+        line += `, "${name}": [${cells}]`;
       } else {
-        buf += `, "${name}": ${jsonNumber(data[base])}`;
+        line += `, "${name}": ${jsonNumber(data[base])}`;
       }
     }
-    buf += '}\n';
     for (let k = lead.length - 1; k >= 0; k--) {
       if (++idx[k] < lead[k]) break;
       idx[k] = 0;
     }
-    if (buf.length >= CHUNK) {
-      yield buf;
-      buf = '';
-    }
-  }
-  yield buf;
+    return `${line}}\n`;
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * The colours of the terminal views, in one place: a heat scale for element losses, signs of gradients,
- * and the bold and dim of headings. Built from the Chalk instance the command hands over; without one,
- * every function is the identity and the text stays plain.
+ * The colours of the terminal views, in one place and the only place chalk is used: a heat scale for
+ * element losses, signs of gradients, verify's pass and FAIL, and the bold and dim of headings. A command
+ * asks for the colour level it decided on (`loadPaint`); at level 0, or without chalk, every function is
+ * the identity and the text stays plain.
  */
 import type { ChalkInstance } from 'chalk';
 
@@ -24,14 +25,23 @@ export interface Paint {
   bar(s: string): string;
   /** the row that matters most (largest class, chosen reduction) */
   mark(s: string): string;
+  /** a check that passed (verify's "pass", its summary when all pass) */
+  ok(s: string): string;
+  /** a check that failed (verify's "FAIL", its summary otherwise) */
+  bad(s: string): string;
 }
 
 const id = (s: string) => s;
 
-export const PLAIN: Paint = { on: false, bold: id, dim: id, heat: id, sign: id, bar: id, mark: id };
+export const PLAIN: Paint = { on: false, bold: id, dim: id, heat: id, sign: id, bar: id, mark: id, ok: id, bad: id };
 
-export function makePaint(c: ChalkInstance | undefined): Paint {
-  if (c === undefined || c.level === 0) return PLAIN;
+/** The paint for a chalk colour level (0 none, 1 basic, 2 256 colours, 3 truecolor); chalk is loaded only for colour. */
+export async function loadPaint(level: 0 | 1 | 2 | 3): Promise<Paint> {
+  if (level === 0) return PLAIN;
+  return makePaint(new (await import('chalk')).Chalk({ level }));
+}
+
+function makePaint(c: ChalkInstance): Paint {
   return {
     on: true,
     bold: (s) => c.bold(s),
@@ -46,6 +56,8 @@ export function makePaint(c: ChalkInstance | undefined): Paint {
     sign: (s, g) => (g > 0 ? c.magenta(s) : g < 0 ? c.cyan(s) : c.dim(s)),
     bar: (s) => c.blue(s),
     mark: (s) => c.bold.yellow(s),
+    ok: (s) => c.green(s),
+    bad: (s) => c.red(s),
   };
 }
 

@@ -1,12 +1,16 @@
-/** The result the writers format: the kernel's result plus what the run should record. */
+/** The result the writers format: the kernel's result, its tensors in output order, and what a run adds. */
 import type { BceResult } from '../core/kernel.js';
+import type { Histogram, PerClass } from '../core/stats.js';
+import type { StepResult } from '../core/step.js';
 
-export interface FormatOptions {
-  /** significant digits for table and CSV; undefined = the writer's default */
-  precision?: number;
+/** What a run adds to the result; each field is written only when asked for. */
+export interface RunExtras {
+  /** recorded in the heading (table) or as "label_smoothing" (JSON) when the targets were smoothed */
+  labelSmoothing?: number;
+  perClass?: PerClass;
+  histogram?: Histogram;
+  step?: StepResult;
 }
-
-export type { BceResult };
 
 /** Tensors of a result in output order, with their names and labels. */
 export function resultTensors(r: BceResult): { key: 'loss' | 'grad' | 'grad_targets'; label: string; data: Float64Array }[] {

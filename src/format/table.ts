@@ -1,31 +1,24 @@
 /**
  * The human-readable writer: a heading with the shape and reduction, the loss, each requested tensor as
  * a PyTorch-style grid, then the views asked for (per class, histogram, one SGD step). Colour only
- * through the Chalk instance it is given (none or level 0 = plain text): element losses on a heat scale,
- * gradients by sign.
+ * through the paint it is given (none = plain text): element losses on a heat scale, gradients by sign.
  */
-import type { ChalkInstance } from 'chalk';
 import type { BceResult } from '../core/kernel.js';
-import type { Histogram, PerClass } from '../core/stats.js';
 import type { StepResult } from '../core/step.js';
 import { shapeString } from '../core/tensor.js';
 import { humanNumber } from './number.js';
 import { resultTensors } from './result.js';
+import type { RunExtras } from './result.js';
 import { renderGrid } from './grid.js';
-import { HEAT, makePaint } from './paint.js';
+import { HEAT, PLAIN } from './paint.js';
 import type { Paint } from './paint.js';
 import { renderPerClass } from './per-class.js';
 import { renderHistogram } from './histogram.js';
 
-export interface TableOptions {
+export interface TableOptions extends RunExtras {
   /** significant digits; by default the reduced loss is exact and grid elements have 6 */
   precision?: number;
-  chalk?: ChalkInstance;
-  /** recorded in the heading when the targets were smoothed */
-  labelSmoothing?: number;
-  perClass?: PerClass;
-  histogram?: Histogram;
-  step?: StepResult;
+  paint?: Paint;
 }
 
 /** The colour key, shown only when colour is on. */
@@ -43,7 +36,7 @@ function legend(paint: Paint, hasLoss: boolean, hasGrad: boolean): string[] {
 }
 
 export function formatTable(r: BceResult, options: TableOptions = {}): string {
-  const paint = makePaint(options.chalk);
+  const paint = options.paint ?? PLAIN;
   const { bold, dim } = paint;
   const lines: string[] = [];
   const n = r.shape.reduce((a, b) => a * b, 1);

@@ -1,6 +1,6 @@
 /**
  * Words the result of `bce verify`: a text report that reuses torch.testing.assert_close's sentences, and a
- * JSON document with the same facts. Pure: returns strings; colour comes from an optional `paint`.
+ * JSON document with the same facts. Pure: returns strings; colour comes from an optional paint (./paint.ts).
  *
  * Numbers are printed as Python prints floats (`pyRepr`), so the lines read exactly like assert_close's:
  *
@@ -16,6 +16,9 @@
 import type { Comparison, Difference, Dtype } from '../core/verify.js';
 import { isEqualityCheck } from '../core/verify.js';
 import { shapeString, torchSize } from '../core/tensor.js';
+import type { Paint } from './paint.js';
+import { PLAIN } from './paint.js';
+import { humanNumber, jsonValue } from './number.js';
 
 // ------------------------------------------------------------------------------------------------
 // Python's number formatting
@@ -28,9 +31,8 @@ import { shapeString, torchSize } from '../core/tensor.js';
  * fraction digit (100.0, 0.0001). Also nan, inf, -inf, -0.0.
  */
 export function pyRepr(x: number): string {
-  if (x !== x) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
+  // Case: nan, inf, -inf, which Python spells as bce does.
+  if (!Number.isFinite(x)) return humanNumber(x);
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   const sign = x < 0 ? '-' : '';
   const { digits, point } = shortestDigits(Math.abs(x));
@@ -144,13 +146,6 @@ export interface VerifyMeta {
   readonly skipped?: readonly string[];
 }
 
-export interface Paint {
-  ok(s: string): string;
-  bad(s: string): string;
-}
-
-const NO_PAINT: Paint = { ok: (s) => s, bad: (s) => s };
-
 /**
  * The text report: a header with dtype and tolerances, one pass/FAIL line per quantity with assert_close's
  * message indented under each failure, and a summary line. Ends with a newline.
@@ -162,7 +157,7 @@ const NO_PAINT: Paint = { ok: (s) => s, bad: (s) => s };
  *           ...
  *     1 of 2 failed
  */
-export function formatVerifyText(comparisons: readonly Comparison[], meta: VerifyMeta, paint: Paint = NO_PAINT): string {
+export function formatVerifyText(comparisons: readonly Comparison[], meta: VerifyMeta, paint: Pick<Paint, 'ok' | 'bad'> = PLAIN): string {
   const out: string[] = [];
   const rounded = meta.dtype === 'float64' ? '' : ` (inputs rounded to ${meta.dtype})`;
   const tolSource = meta.customTolerances ? '' : ' (defaults)';
@@ -187,15 +182,9 @@ export function formatVerifyText(comparisons: readonly Comparison[], meta: Verif
   return `${out.join('\n')}\n`;
 }
 
-/** A JSON number, or "NaN" / "Infinity" / "-Infinity" (JSON has no non-finite numbers). */
-function jsonNumber(x: number): number | string {
-  if (Number.isFinite(x)) return x;
-  return x !== x ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
-}
-
 function jsonDifference(d: Difference | null): unknown {
   if (d === null) return null;
-  return { value: jsonNumber(d.value), index: d.index, allowed: jsonNumber(d.allowed) };
+  return { value: jsonValue(d.value), index: d.index, allowed: jsonValue(d.allowed) };
 }
 
 /** The facts of one comparison as a plain JSON-ready object (snake_case keys, as the bundle's). */
@@ -207,8 +196,8 @@ export function comparisonToJson(c: Comparison): Record<string, unknown> {
   } else {
     o.shape = c.expectedShape;
     if (c.kind === 'scalar') {
-      o.expected = jsonNumber(c.expected);
-      o.got = jsonNumber(c.got);
+      o.expected = jsonValue(c.expected);
+      o.got = jsonValue(c.got);
     }
     o.mismatched = c.mismatched;
     o.total = c.total;
@@ -227,8 +216,8 @@ export function formatVerifyJson(comparisons: readonly Comparison[], meta: Verif
   const doc = {
     pass: comparisons.every((c) => c.pass),
     dtype: meta.dtype,
-    rtol: jsonNumber(meta.rtol),
-    atol: jsonNumber(meta.atol),
+    rtol: jsonValue(meta.rtol),
+    atol: jsonValue(meta.atol),
     equal_nan: meta.equalNan,
     custom_tolerances: meta.customTolerances ?? false,
     results: comparisons.map(comparisonToJson),
