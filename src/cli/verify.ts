@@ -8,11 +8,11 @@ import * as z from 'zod/mini';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { Io } from '../io/source.js';
-import { SourceReader } from '../io/source.js';
+import { SourceReader, checkStdinOnce } from '../io/source.js';
 import { parseNumber } from '../io/number.js';
 import { parseList } from '../io/read-tensor.js';
 import type { Bundle, Input as Operand } from '../io/inputs.js';
-import { BUNDLE_KEYS, bundleSpec, loadProblem, readTensorFlag } from '../io/inputs.js';
+import { BUNDLE_KEYS, bundleMember, bundleSpec, loadInput, loadProblem, readTensorFlag } from '../io/inputs.js';
 import { bceWithLogits } from '../core/kernel.js';
 import type { Tensor } from '../core/tensor.js';
 import { sameShape, shapeString } from '../core/tensor.js';
@@ -152,7 +152,16 @@ const QUANTITIES = [
 const DEFAULT_DTYPE: Dtype = 'float32';
 
 export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
-  checkStdinOnce(o, io);
+  checkStdinOnce([
+    ['the bundle', bundleSpec(o.bundle, o.logits, io)],
+    ['--logits', o.logits],
+    ['--targets', o.targets],
+    ['--weight', o.weight],
+    ['--pos-weight', o.posWeight],
+    ['--expected-loss', o.expectedLoss],
+    ['--expected-grad', o.expectedGrad],
+    ['--expected-grad-targets', o.expectedGradTargets],
+  ]);
   const problem = await loadProblem(o, io, BUNDLE_KEYS);
   const bundle = problem.bundle;
 
@@ -161,7 +170,7 @@ export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
   const dumped = new Map<string, Operand>();
   for (const q of QUANTITIES) {
     const value = o[q.option];
-    const op = value !== undefined ? await readExpected(reader, value, q, o) : fromBundle(bundle, q.name);
+    const op = value !== undefined ? await readExpected(reader, value, q, o) : loadMember(bundle, q.name);
     if (op) dumped.set(q.name, op);
   }
   if (dumped.size === 0) {
@@ -222,24 +231,10 @@ export async function runVerify(o: VerifyOptions, io: Io): Promise<number> {
   return allPass(comparisons) ? ExitCode.ok : ExitCode.mismatch;
 }
 
-/** stdin feeds one input only: refuse a second '-' before anything is read. */
-function checkStdinOnce(o: VerifyOptions, io: Io): void {
-  const users = [
-    ['the bundle', bundleSpec(o.bundle, o.logits, io)],
-    ['--logits', o.logits],
-    ['--targets', o.targets],
-    ['--weight', o.weight],
-    ['--pos-weight', o.posWeight],
-    ['--expected-loss', o.expectedLoss],
-    ['--expected-grad', o.expectedGrad],
-    ['--expected-grad-targets', o.expectedGradTargets],
-  ].filter(([, v]) => v === '-');
-  if (users.length > 1) throw new UsageError(`stdin is asked for twice: by ${users[0][0]} and by ${users[1][0]}`);
-}
-
-function fromBundle(bundle: Bundle | undefined, key: string): Operand | undefined {
-  const t = bundle?.tensors.get(key);
-  return t && bundle ? { tensor: t.open().load(), where: `${bundle.name}: ${key}` } : undefined;
+/** A dumped value from the bundle, loaded; undefined when the bundle has none. */
+function loadMember(bundle: Bundle | undefined, key: string): Operand | undefined {
+  const member = bundleMember(bundle, key);
+  return member && loadInput(member);
 }
 
 /**

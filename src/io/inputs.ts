@@ -9,7 +9,7 @@ import type { Tensor } from '../core/tensor.js';
 import { sameShape, torchSize } from '../core/tensor.js';
 import { checkOperandShape, hintLine, targetShapeHint } from '../core/hints.js';
 import type { Io, SourceBytes } from './source.js';
-import { SourceReader } from './source.js';
+import { SourceReader, checkStdinOnce } from './source.js';
 import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './read-tensor.js';
 import type { Declared, Member } from './declared.js';
 import { inMemory, isMember, opened } from './declared.js';
@@ -196,7 +196,7 @@ export async function readTensorFlag(
   return loadInput(await openTensorFlag(reader, value, flag, allowList, options, role));
 }
 
-function loadInput(op: DeclaredInput): Input {
+export function loadInput(op: DeclaredInput): Input {
   return { tensor: op.tensor.load(), where: op.where };
 }
 
@@ -239,6 +239,12 @@ export function checkShapes(
   if (posWeight) checkOperandShape('pos_weight', posWeight.tensor.shape, shape, posWeight.where);
 }
 
+/** A bundle's tensor by key, opened (its declared shape), with where it came from; undefined when absent. */
+export function bundleMember(bundle: Bundle | undefined, key: string): DeclaredInput | undefined {
+  const t = bundle?.tensors.get(key);
+  return t && bundle ? { tensor: t.open(), where: `${bundle.name}: ${key}` } : undefined;
+}
+
 /** Reads and checks everything the loss needs. `allowedKeys` are the bundle keys the command accepts. */
 export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readonly string[] = INPUT_KEYS): Promise<Problem> {
   const reader = new SourceReader(io);
@@ -247,23 +253,16 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError('no input: give a bundle file, or --logits and --targets (see bce --help)');
   }
   // stdin can feed one input only: say so before reading anything
-  const stdinUsers = [
+  checkStdinOnce([
     ['the bundle', spec],
     ['--logits', flags.logits],
     ['--targets', flags.targets],
     ['--weight', flags.weight],
     ['--pos-weight', flags.posWeight],
-  ].filter(([, v]) => v === '-');
-  if (stdinUsers.length > 1) {
-    throw new UsageError(`stdin is asked for twice: by ${stdinUsers[0][0]} and by ${stdinUsers[1][0]}`);
-  }
+  ]);
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
-  const fromBundle = (key: string): DeclaredInput | undefined => {
-    const t = bundle?.tensors.get(key);
-    return t && bundle ? { tensor: t.open(), where: `${bundle.name}: ${key}` } : undefined;
-  };
   const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
-    flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : fromBundle(key);
+    flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : bundleMember(bundle, key);
 
   const logits = await pick(flags.logits, '--logits', 'logits', false);
   const targets = await pick(flags.targets, '--targets', 'targets', false);

@@ -82,3 +82,12 @@ export class SourceReader {
     }
   }
 }
+
+/**
+ * stdin feeds one input only: refuses a second '-' among `users` (each a role and its value) before anything
+ * is read. (SourceReader refuses it too, at the second read; this says so up front, naming both.)
+ */
+export function checkStdinOnce(users: readonly (readonly [string, string | undefined])[]): void {
+  const dashes = users.filter(([, v]) => v === '-');
+  if (dashes.length > 1) throw new UsageError(`stdin is asked for twice: by ${dashes[0][0]} and by ${dashes[1][0]}`);
+}
