@@ -34,6 +34,12 @@ export function givesReduction(f: ReductionFields): boolean {
   return f.reduction !== undefined || f.sizeAverage !== undefined || f.reduce !== undefined;
 }
 
+/** The reduction the legacy flags give, an absent one counting as true (torch/nn/_reduction.py). */
+export function legacyReduction(sizeAverage: boolean | undefined, reduce: boolean | undefined): Reduction {
+  if (reduce === false) return 'none';
+  return sizeAverage === false ? 'sum' : 'mean';
+}
+
 /**
  * When size_average or reduce is given they decide, an absent one counting as true; 'elementwise_mean' is
  * an old alias of 'mean'. Both warn. Nothing given means DEFAULT_REDUCTION.
@@ -44,9 +50,7 @@ export function resolveReduction(
   reduce: boolean | undefined,
 ): ResolvedReduction {
   if (sizeAverage !== undefined || reduce !== undefined) {
-    const sa = sizeAverage ?? true;
-    const rd = reduce ?? true;
-    const chosen: Reduction = sa && rd ? 'mean' : rd ? 'sum' : 'none';
+    const chosen = legacyReduction(sizeAverage, reduce);
     return {
       reduction: chosen,
       warnings: [`size_average and reduce args will be deprecated, please use reduction='${chosen}' instead.`],

@@ -3,6 +3,7 @@
  * does it: x, y and sigmoid(x); the log terms, pos_weight and weight; the element loss and gradient; the
  * reductions; what each parameter does, the legacy size_average / reduce flags included.
  */
+import { legacyReduction } from '../core/reduction.js';
 import type { Explanation, ExplainedElement } from '../core/explain.js';
 import { shapeString } from '../core/tensor.js';
 import { humanNumber } from './number.js';
@@ -198,7 +199,7 @@ function legacyFlags(s: Steps, legacy: ExplainFormatOptions['legacy']): string[]
   const out = [`   ${paint.bold('size_average')}, ${paint.bold('reduce')}  PyTorch's deprecated flags. When either is given they decide the`];
   out.push('               reduction, a missing one counting as true:');
   const given = legacy !== undefined && (legacy.sizeAverage !== undefined || legacy.reduce !== undefined);
-  const applied = !given ? '' : legacy.reduce === false ? 'none' : legacy.sizeAverage === false ? 'sum' : 'mean';
+  const applied = !given ? '' : legacyReduction(legacy.sizeAverage, legacy.reduce);
   const mapping: [string, string][] = [
     ['size_average true or absent, reduce true or absent  ->  mean', 'mean'],
     ['size_average false,          reduce true or absent  ->  sum', 'sum'],
