@@ -46,24 +46,33 @@ export function logSigmoid(x: number): number {
  * subnormal or the plain result is not finite, kernel-edge.ts takes over.
  */
 
+/**
+ * The smallest e = exp(-|x|) at which the plain evaluation is trusted, for pos_weight p: below it e may be
+ * subnormal, or the terms before w may be (lw = (1 - y) + p y >= min(1, p) for 0 <= y <= 1, so lw sp is at least
+ * min(1, p) e / 2; with p = 0, lw is 1 - y, 0 or at least 2^-53). One threshold per p keeps the test to one
+ * comparison per element, which the loops hoist when p is uniform.
+ */
+export function edgeOf(p: number): number {
+  if (p >= 1) return 2 * MIN_NORMAL;
+  return p > 0 ? (2 * MIN_NORMAL) / p : 2 * MIN_NORMAL * 2 ** 53;
+}
+
 /** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
-function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number): number {
+function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number, edge: number): number {
   // an infinite x makes a x NaN when a = 0: the edge path gives the limit
-  const inner = (x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp;
-  const l = w * inner;
-  // l - l is 0 for a finite l and NaN otherwise; e and the terms before w must be normal: one comparison
-  return l - l + Math.min(e, Math.abs(inner)) >= MIN_NORMAL ? l : lossEdge(x, y, w, p);
+  const l = w * ((x >= 0 ? 1 - y : -p * y) * x + (1 - y + p * y) * sp);
+  // l - l is 0 for a finite l and NaN otherwise: one comparison tests both
+  return l - l + e >= edge ? l : lossEdge(x, y, w, p);
 }
 
 /** w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d, with sigmoid(x) = 1 / (1 + e) or e / (1 + e) by the sign of x. */
-function gradFrom(x: number, y: number, w: number, p: number, e: number, d: number): number {
+function gradFrom(x: number, y: number, w: number, p: number, e: number, d: number, edge: number): number {
   const q = 1 + e;
   const near1 = 1 / q;
   const nearE = e / q;
   const pos = x >= 0;
-  const t = (1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1);
-  const g = (w * t) / d;
-  return g - g + Math.min(e, Math.abs(t)) >= MIN_NORMAL ? g : gradLogitEdge(x, y, w, p, d);
+  const g = (w * ((1 - y) * (pos ? near1 : nearE) - p * y * (pos ? nearE : near1))) / d;
+  return g - g + e >= edge ? g : gradLogitEdge(x, y, w, p, d);
 }
 
 /** w [-x - (p - 1) log_sigmoid(x)] / d: x >= 0: w (-x + (p - 1) sp); x < 0: w (-p x + (p - 1) sp). */
@@ -75,12 +84,12 @@ function gradTargetFrom(x: number, y: number, w: number, p: number, e: number, s
 /** One element's loss: w * [(1 - y) * x - lw * log_sigmoid(x)], lw = 1 + (p - 1) * y. */
 export function bceElement(x: number, y: number, w = 1, p = 1): number {
   const e = Math.exp(-Math.abs(x));
-  return lossFrom(x, y, w, p, e, Math.log1p(e));
+  return lossFrom(x, y, w, p, e, Math.log1p(e), edgeOf(p));
 }
 
 /** d loss / d x for one element, divided by d: w * [(1 - y) * sigmoid(x) - p * y * sigmoid(-x)] / d. */
 export function bceGradLogit(x: number, y: number, w = 1, p = 1, d = 1): number {
-  return gradFrom(x, y, w, p, Math.exp(-Math.abs(x)), d);
+  return gradFrom(x, y, w, p, Math.exp(-Math.abs(x)), d, edgeOf(p));
 }
 
 /** d loss / d y for one element, divided by d: w * [-x - (p - 1) * log_sigmoid(x)] / d. */
@@ -173,10 +182,11 @@ export function bceElements(
 
 /** The element losses, for uniform weights. */
 function noneUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array): void {
+  const edge = edgeOf(pi);
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const e = Math.exp(-Math.abs(xi));
-    loss[i - from] = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
+    loss[i - from] = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e), edge);
   }
 }
 
@@ -192,12 +202,13 @@ function noneGradUniform(
   grad: Float64Array,
   d: number,
 ): void {
+  const edge = edgeOf(pi);
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
     const e = Math.exp(-Math.abs(xi));
-    loss[i - from] = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
-    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
+    loss[i - from] = lossFrom(xi, yi, wi, pi, e, Math.log1p(e), edge);
+    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d, edge);
   }
 }
 
@@ -206,10 +217,11 @@ function sumUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, fr
   const state = sum.state();
   let s = state[0];
   let c = state[1];
+  const edge = edgeOf(pi);
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const e = Math.exp(-Math.abs(xi));
-    const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e));
+    const l = lossFrom(xi, y[i], wi, pi, e, Math.log1p(e), edge);
     const t = s + l;
     c = compensate(c, s, l, t);
     s = t;
@@ -232,15 +244,16 @@ function sumGradUniform(
   const state = sum.state();
   let s = state[0];
   let c = state[1];
+  const edge = edgeOf(pi);
   for (let i = from; i < to; i++) {
     const xi = x[i];
     const yi = y[i];
     const e = Math.exp(-Math.abs(xi));
-    const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e));
+    const l = lossFrom(xi, yi, wi, pi, e, Math.log1p(e), edge);
     const t = s + l;
     c = compensate(c, s, l, t);
     s = t;
-    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
+    grad[i - from] = gradFrom(xi, yi, wi, pi, e, d, edge);
   }
   sum.setState(s, c);
 }
@@ -273,9 +286,10 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: BroadcastPlan, p
     const wi = wd[wj];
     const pi = pd[pj];
     const e = Math.exp(-Math.abs(xi));
+    const edge = edgeOf(pi);
     const sp = needLoss || gradTargets !== undefined ? Math.log1p(e) : 0;
     if (needLoss) {
-      const l = lossFrom(xi, yi, wi, pi, e, sp);
+      const l = lossFrom(xi, yi, wi, pi, e, sp, edge);
       if (loss !== undefined) loss[i - from] = l;
       if (sum !== undefined) {
         // compensate(c, s, l, t) written out: V8 runs this loop slower with the call inlined here
@@ -286,7 +300,7 @@ function elementsBroadcast(x: Float64Array, y: Float64Array, w: BroadcastPlan, p
         s = t;
       }
     }
-    if (grad !== undefined) grad[i - from] = gradFrom(xi, yi, wi, pi, e, d);
+    if (grad !== undefined) grad[i - from] = gradFrom(xi, yi, wi, pi, e, d, edge);
     if (gradTargets !== undefined) gradTargets[i - from] = gradTargetFrom(xi, yi, wi, pi, e, sp, d);
     if (++wk === wInner) {
       wk = 0;
