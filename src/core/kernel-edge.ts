@@ -26,6 +26,17 @@ const UP = 2 ** 64;
 const BIG = 2 ** 600;
 const SMALL = 2 ** -600;
 
+/**
+ * The smallest e = exp(-|x|) at which the plain evaluation is trusted, for pos_weight p: below it e may be
+ * subnormal, or the terms before w may be (lw = (1 - y) + p y >= min(1, p) for 0 <= y <= 1, so lw sp is at least
+ * min(1, p) e / 2; with p = 0, lw is 1 - y, 0 or at least 2^-53). One threshold per p keeps the test to one
+ * comparison per element, which the loops hoist when p is uniform.
+ */
+export function edgeOf(p: number): number {
+  if (p >= 1) return 2 * MIN_NORMAL;
+  return p > 0 ? (2 * MIN_NORMAL) / p : 2 * MIN_NORMAL * 2 ** 53;
+}
+
 /** x * c where an exactly-zero coefficient wins over an infinite x: the term's limit is 0, not NaN. */
 export function scaled(c: number, x: number): number {
   return c === 0 && x === x ? 0 : c * x;

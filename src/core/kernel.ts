@@ -18,7 +18,7 @@
 import type { BroadcastPlan, Tensor } from './tensor.js';
 import { broadcastTo, numel, sameShape, torchSize, valueAt } from './tensor.js';
 import { InputError } from '../errors.js';
-import { ChunkSums, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
+import { ChunkSums, edgeOf, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
 import { CompensatedSum, compensate } from './sum.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -45,17 +45,6 @@ export function logSigmoid(x: number): number {
  * through lossFrom / gradFrom / gradTargetFrom, given e = exp(-|x|) and sp = log1p(e). Where e is
  * subnormal or the plain result is not finite, kernel-edge.ts takes over.
  */
-
-/**
- * The smallest e = exp(-|x|) at which the plain evaluation is trusted, for pos_weight p: below it e may be
- * subnormal, or the terms before w may be (lw = (1 - y) + p y >= min(1, p) for 0 <= y <= 1, so lw sp is at least
- * min(1, p) e / 2; with p = 0, lw is 1 - y, 0 or at least 2^-53). One threshold per p keeps the test to one
- * comparison per element, which the loops hoist when p is uniform.
- */
-export function edgeOf(p: number): number {
-  if (p >= 1) return 2 * MIN_NORMAL;
-  return p > 0 ? (2 * MIN_NORMAL) / p : 2 * MIN_NORMAL * 2 ** 53;
-}
 
 /** w [a x + lw sp] with a = 1 - y (x >= 0) or -p y (x < 0) and lw = (1 - y) + p y, both terms >= 0 for 0 <= y <= 1, p >= 0. */
 function lossFrom(x: number, y: number, w: number, p: number, e: number, sp: number, edge: number): number {
