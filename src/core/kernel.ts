@@ -105,15 +105,7 @@ const ONE: BroadcastPlan = { data: new Float64Array([1]), inner: 1, block: 1 };
  * The straightforward element loop: each output from the scalar functions above, the sum by
  * CompensatedSum.add. The reference that the fast loop (bceElements) is tested against, bit for bit.
  */
-export function bceElementsReference(
-  x: Float64Array,
-  y: Float64Array,
-  weight: BroadcastPlan | undefined,
-  posWeight: BroadcastPlan | undefined,
-  from: number,
-  to: number,
-  out: ElementOutputs,
-): void {
+export function bceElementsReference(x: Float64Array, y: Float64Array, weight: BroadcastPlan | undefined, posWeight: BroadcastPlan | undefined, from: number, to: number, out: ElementOutputs): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
   const { loss, grad, gradTargets, sum } = out;
@@ -139,15 +131,7 @@ export function bceElementsReference(
  * e = exp(-|x|) once and hands it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
  * the compensated sum runs in local variables, one Neumaier step (compensate) per element.
  */
-export function bceElements(
-  x: Float64Array,
-  y: Float64Array,
-  weight: BroadcastPlan | undefined,
-  posWeight: BroadcastPlan | undefined,
-  from: number,
-  to: number,
-  out: ElementOutputs,
-): void {
+export function bceElements(x: Float64Array, y: Float64Array, weight: BroadcastPlan | undefined, posWeight: BroadcastPlan | undefined, from: number, to: number, out: ElementOutputs): void {
   const w = weight ?? ONE;
   const p = posWeight ?? ONE;
   const { loss, grad, sum } = out;

@@ -185,15 +185,8 @@ export async function openTensorFlag(
 }
 
 /** Reads a tensor flag (openTensorFlag, then its data). */
-export async function readTensorFlag(
-  reader: SourceReader,
-  value: string,
-  flag: string,
-  allowList: boolean,
-  options: ReadOptions = {},
-  role = '',
-): Promise<Input> {
-  return loadInput(await openTensorFlag(reader, value, flag, allowList, options, role));
+export async function readTensorFlag(...args: Parameters<typeof openTensorFlag>): Promise<Input> {
+  return loadInput(await openTensorFlag(...args));
 }
 
 export function loadInput(op: DeclaredInput): Input {

@@ -173,15 +173,7 @@ function readEndRecords(bytes: Uint8Array, view: DataView, source: string): { co
 }
 
 /** The central directory entry at byte p (entry `ordinal` of `count`), and where the next one begins. */
-function readCentralEntry(
-  bytes: Uint8Array,
-  view: DataView,
-  source: string,
-  p: number,
-  cdEnd: number,
-  ordinal: number,
-  count: number,
-): Entry & { next: number } {
+function readCentralEntry(bytes: Uint8Array, view: DataView, source: string, p: number, cdEnd: number, ordinal: number, count: number): Entry & { next: number } {
   const at = (offset: number): string => `${source}: byte ${offset}`;
   if (p + CENTRAL_SIZE > cdEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
     throw new InputError(at(p), `central directory entry ${ordinal} of ${count} is not here (the archive is corrupt)`);
@@ -446,12 +438,7 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-/**
- * CRC-32 of `bytes` (ISO 3309 / ITU-T V.42, as zip uses it), by zlib.
- *
- * @example
- * crc32(new TextEncoder().encode('123456789')); // => 0xcbf43926
- */
+/** CRC-32 of `bytes` as zip uses it (ISO 3309), by zlib: crc32(bytes of '123456789') is 0xcbf43926. */
 export function crc32(bytes: Uint8Array): number {
   return zlibCrc32(bytes) >>> 0;
 }
