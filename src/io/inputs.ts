@@ -128,6 +128,11 @@ export async function readBundle(
     throw new UsageError('no logits: give --logits FILE, or a bundle as a file or on stdin (stdin was empty)');
   }
   const format = detectFormat(src, options.inputFormat);
+  if (format === 'pt') {
+    // a torch.save bundle: its dict's tensors are the bundle's tensors, its strings and numbers the settings
+    const entries = (await import('./pt.js')).openPtBundle(src.bytes, src.name);
+    return checkBundle(src.name, entries as Map<string, BundleValue | Member>, allowed);
+  }
   if (format === 'npz' || format === 'safetensors') {
     // an archive bundle: its members are the bundle's tensors, each read only if it is used
     const members = await openArchive(src, format);
@@ -136,7 +141,7 @@ export async function readBundle(
   if (format !== 'json') {
     throw new InputError(
       src.name,
-      'a bundle must be a JSON object {"logits": ..., "targets": ...}, an .npz or a .safetensors file; for one tensor use --logits',
+      'a bundle must be a JSON object {"logits": ..., "targets": ...}, an .npz, a .safetensors or a .pt file; for one tensor use --logits',
     );
   }
   const doc = await readJsonDocument(src);

@@ -63,7 +63,7 @@ const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 
 /** What the central directory says about one member. */
-interface Entry {
+export interface Entry {
   readonly name: string;
   readonly method: number;
   readonly flags: number;
@@ -110,9 +110,9 @@ export function readNpz(bytes: Uint8Array, source: string): Map<string, Tensor> 
   return tensors;
 }
 
-/** Finds the end records and returns the central directory's entries. */
-function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string): Entry[] {
-  const { count, cdOffset, cdEnd } = readEndRecords(bytes, view, source);
+/** Finds the end records and returns the central directory's entries; `kind` names the archive in messages. */
+export function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string, kind = '.npz'): Entry[] {
+  const { count, cdOffset, cdEnd } = readEndRecords(bytes, view, source, kind);
   // Central directory file headers (4.3.12).
   const entries: Entry[] = [];
   let p = cdOffset;
@@ -125,9 +125,9 @@ function readCentralDirectory(bytes: Uint8Array, view: DataView, source: string)
 }
 
 /** The end records (ZIP64 ones too): how many entries the central directory holds, and where it is. */
-function readEndRecords(bytes: Uint8Array, view: DataView, source: string): { count: number; cdOffset: number; cdEnd: number } {
+function readEndRecords(bytes: Uint8Array, view: DataView, source: string, kind: string): { count: number; cdOffset: number; cdEnd: number } {
   const at = (offset: number): string => `${source}: byte ${offset}`;
-  const end = findEnd(bytes, view, source);
+  const end = findEnd(bytes, view, source, kind);
 
   // End of central directory record (4.3.16).
   const disk = view.getUint16(end + 4, true);
@@ -223,7 +223,7 @@ function readCentralEntry(bytes: Uint8Array, view: DataView, source: string, p: 
  * Finds the end of central directory record: the last "PK\5\6" in the final 64 KiB + 22 bytes whose comment
  * length fits in the file (as Python's zipfile does); without one, says what the file looks like instead.
  */
-function findEnd(bytes: Uint8Array, view: DataView, source: string): number {
+function findEnd(bytes: Uint8Array, view: DataView, source: string, kind: string): number {
   const lowest = Math.max(0, bytes.length - END_SIZE - U16_MAX);
   for (let p = bytes.length - END_SIZE; p >= lowest; p--) {
     if (bytes[p] === 0x50 && view.getUint32(p, true) === SIG_END) {
@@ -232,17 +232,17 @@ function findEnd(bytes: Uint8Array, view: DataView, source: string): number {
     }
   }
   // No end record. Case: an empty file.
-  if (bytes.length === 0) throw new InputError(source, 'file is empty, expected an .npz archive');
+  if (bytes.length === 0) throw new InputError(source, `file is empty, expected an ${kind} archive`);
   // Case: a lone .npy file.
   if (bytes[0] === 0x93 && bytes[1] === 0x4e && bytes[2] === 0x55) {
-    throw new InputError(source, 'this is a .npy file, not an .npz archive');
+    throw new InputError(source, `this is a .npy file, not an ${kind} archive`);
   }
   // Case: the start of a zip archive, cut short.
   if (bytes.length >= 4 && view.getUint32(0, true) === SIG_LOCAL) {
-    throw new InputError(source, 'zip archive (.npz) is truncated: its end of central directory record is missing');
+    throw new InputError(source, `zip archive (${kind}) is truncated: its end of central directory record is missing`);
   }
   // Case: anything else.
-  throw new InputError(source, `not a zip archive (.npz): it starts with ${hexBytes(bytes, 0, 4)}`);
+  throw new InputError(source, `not a zip archive (${kind}): it starts with ${hexBytes(bytes, 0, 4)}`);
 }
 
 /** The data of the extra field with `id` in the extra block at [start, start + length), or undefined. */
@@ -308,7 +308,7 @@ function openMember(bytes: Uint8Array, view: DataView, entry: Entry, where: stri
 }
 
 /** A member's compressed bytes and where they start, with its local header checked. */
-function memberData(bytes: Uint8Array, view: DataView, entry: Entry, where: string): { raw: Uint8Array; start: number } {
+export function memberData(bytes: Uint8Array, view: DataView, entry: Entry, where: string): { raw: Uint8Array; start: number } {
   const p = entry.localOffset;
   // Case: encrypted members cannot be read.
   if (entry.flags & 0x1) throw new InputError(where, 'member is encrypted');
@@ -407,7 +407,7 @@ function inflateMember(raw: Uint8Array, entry: Entry, header: NpyHeader, where: 
 }
 
 /** Checks a member's uncompressed bytes against the central directory: their size, then their CRC-32. */
-function checkContent(content: Uint8Array, entry: Entry, where: string, start: number): void {
+export function checkContent(content: Uint8Array, entry: Entry, where: string, start: number): void {
   // Case: the data does not match the central directory.
   if (content.length !== entry.size) {
     throw new InputError(

@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Declared, Member } from './declared.js';
 import { inMemory } from './declared.js';
 
-export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors'] as const;
+export const TENSOR_FORMATS = ['json', 'csv', 'npy', 'npz', 'safetensors', 'pt'] as const;
 export type TensorFormat = (typeof TENSOR_FORMATS)[number];
 
 /** Progress of one read: the bytes consumed as they are, then the end (a bar on a terminal clears itself). */
@@ -39,6 +39,8 @@ const EXTENSIONS: Record<string, TensorFormat> = {
   npy: 'npy',
   npz: 'npz',
   safetensors: 'safetensors',
+  pt: 'pt',
+  pth: 'pt',
 };
 
 /** The format named by a file name's extension, if any. */
@@ -63,8 +65,10 @@ export function safetensorsHeaderLength(b: Uint8Array): number {
 export function sniffFormat(b: Uint8Array): TensorFormat {
   // \x93NUMPY
   if (b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55 && b[3] === 0x4d && b[4] === 0x50 && b[5] === 0x59) return 'npy';
-  // PK\x03\x04 (a zip's first member) or PK\x05\x06 (an empty zip)
-  if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)) return 'npz';
+  // PK\x03\x04 (a zip's first member) or PK\x05\x06 (an empty zip): torch.save's when its first member is one of its records
+  if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)) return isTorchZip(b) ? 'pt' : 'npz';
+  // pickle protocol 2 then a long integer: torch.save's legacy format, which the .pt reader refuses with advice
+  if (b[0] === 0x80 && b[1] === 0x02 && b[2] === 0x8a) return 'pt';
   // safetensors: an 8-byte little-endian header length the format allows, then '{' (a stream's head may hold
   // only the start of a long header)
   if (b.length >= 10 && b[8] === 0x7b && b[6] === 0 && b[7] === 0) {
@@ -75,6 +79,14 @@ export function sniffFormat(b: Uint8Array): TensorFormat {
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3;
   while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
   return b[i] === 0x5b || b[i] === 0x7b ? 'json' : 'csv';
+}
+
+/** True when a zip's first local header names a torch.save record (`FOLDER/data.pkl`, `FOLDER/byteorder`, ...). */
+function isTorchZip(b: Uint8Array): boolean {
+  if (b.length < 30) return false;
+  const n = b[26] | (b[27] << 8);
+  const name = String.fromCharCode(...b.subarray(30, 30 + Math.min(n, 256)));
+  return /^[^/]+\/(?:data\.pkl|byteorder|version|\.format_version)$/.test(name);
 }
 
 /** The format of a source: the override, else by extension, else by sniffing the content. */
@@ -117,11 +129,12 @@ export async function readJsonDocument(src: SourceBytes): Promise<JsonDocument> 
 }
 
 /**
- * A file spec with an optional member: `data.npz:logits` or `model.safetensors:targets`. The member part is
- * split off only for .npz and .safetensors names, so ordinary paths with colons are left alone.
+ * A file spec with an optional member: `data.npz:logits`, `model.safetensors:targets` or `step.pt:model.bias`.
+ * The member part is split off only for .npz, .safetensors, .pt and .pth names, so ordinary paths with colons
+ * are left alone.
  */
 export function splitMember(spec: string): { path: string; member?: string } {
-  const m = /^(.+\.(?:npz|safetensors)):([^/\\:]+)$/i.exec(spec);
+  const m = /^(.+\.(?:npz|safetensors|pt|pth)):([^/\\:]+)$/i.exec(spec);
   return m ? { path: m[1], member: m[2] } : { path: spec };
 }
 
@@ -156,11 +169,13 @@ async function readCsv(src: SourceBytes, options: ReadOptions): Promise<Tensor> 
 }
 
 /**
- * Opens a multi-tensor file (npz, safetensors): a member's shape is read from its header when it is opened,
- * and its data when it is loaded, so that shapes are checked before anything is inflated or decoded.
+ * Opens a multi-tensor file (npz, safetensors, pt): a member's shape is read from its header (a .pt file's
+ * pickle) when it is opened, and its data when it is loaded, so that shapes are checked before anything is
+ * inflated or decoded.
  */
-export async function openArchive(src: SourceBytes, format: 'npz' | 'safetensors'): Promise<Map<string, Member>> {
+export async function openArchive(src: SourceBytes, format: 'npz' | 'safetensors' | 'pt'): Promise<Map<string, Member>> {
   if (format === 'npz') return (await import('./npz.js')).openNpz(src.bytes, src.name);
+  if (format === 'pt') return (await import('./pt.js')).openPtMembers(src.bytes, src.name);
   return (await import('./safetensors.js')).openSafetensors(src.bytes, src.name);
 }
 
@@ -211,6 +226,7 @@ export async function openTensor(
       return inMemory((await import('./npy.js')).readNpy(src.bytes, src.name));
     case 'npz':
     case 'safetensors':
+    case 'pt':
       return pickMember(await openArchive(src, format), src, member, role).open();
   }
 }
