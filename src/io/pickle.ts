@@ -381,11 +381,11 @@ function setItems(target: PyValue, items: readonly PyValue[]): void {
   }
 }
 
-/** LONG1's bytes: a little-endian two's complement integer; a number when it is exact, else a bigint. */
+/** LONG1's bytes: a little-endian two's complement integer; a number when it is exact (up to 2^53), else a bigint. */
 function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
 }

@@ -53,6 +53,15 @@ const MAX_DIMS = 64;
 /** How deep dicts and lists nest before member names stop (a cycle of lists is cut here too). */
 const MAX_NESTING = 100;
 
+/** The most values visited to name the members: shared containers cannot make the walk blow up. */
+const MAX_VISITS = 1_000_000;
+
+/**
+ * The most elements of a view with more elements than its storage (an expand, stride 0): beyond it, a few bytes
+ * of pickle could ask for gigabytes.
+ */
+const MAX_EXPANDED = 2 ** 24;
+
 /** One storage of the archive: its entry, element type and element count; its bytes are checked once. */
 class Storage {
   private checked = false;
@@ -247,7 +256,14 @@ class TorchHost implements PickleHost {
         );
       }
     }
-    if (!Number.isSafeInteger(countOf(shape))) throw new PickleError(`size (${shape.join(', ')}) is impossibly large`);
+    const n = countOf(shape);
+    if (!Number.isSafeInteger(n)) throw new PickleError(`size (${shape.join(', ')}) is impossibly large`);
+    if (n > s.numel && n > MAX_EXPANDED) {
+      throw new PickleError(
+        `a view of ${n} elements over a storage of ${s.numel}: expanded views are read up to ${MAX_EXPANDED} elements ` +
+          '(save it with .contiguous())',
+      );
+    }
     return new View(s, offset, shape, stride);
   }
 }
@@ -262,8 +278,9 @@ function isObject(v: PyValue | undefined): v is { kind: 'object'; value: unknown
 
 /** A non-negative safe integer. */
 function safeCount(v: PyValue | undefined, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new PickleError(`${what} is ${describe(v ?? null)}, not a count`);
-  return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  const shown = typeof v === 'number' || typeof v === 'bigint' ? String(v) : describe(v ?? null);
+  throw new PickleError(`${what} is ${shown}, not a count (an integer from 0 to 2^53 - 1)`);
 }
 
 /** A tuple of non-negative safe integers (a size or a stride). */
@@ -361,7 +378,9 @@ function memberOf(t: View, source: string, key: string): Member {
 export function openPtMembers(bytes: Uint8Array, source: string): Map<string, Member> {
   const { root } = openPt(bytes, source);
   const members = new Map<string, Member>();
+  let visits = 0;
   const walk = (v: PyValue, key: string, depth: number): void => {
+    if (++visits > MAX_VISITS) throw new InputError(source, `the saved object holds more than ${MAX_VISITS} values (shared containers?)`);
     const t = tensorOf(v);
     if (t !== undefined) {
       members.set(key, memberOf(t, source, key));
