@@ -409,7 +409,8 @@ function shown(v: PyValue): unknown {
 export function openPtBundle(bytes: Uint8Array, source: string): Map<string, Member | unknown> {
   const { root } = openPt(bytes, source);
   if (typeof root !== 'object' || root === null || root.kind !== 'dict') {
-    throw new InputError(source, `holds ${describe(root)}, not a dict: a bundle is a dict of tensors; for one tensor use --logits`);
+    const what = tensorOf(root) !== undefined ? 'one tensor' : describe(root);
+    throw new InputError(source, `holds ${what}, not a dict: a bundle is a dict of tensors; for one tensor use --logits`);
   }
   const entries = new Map<string, Member | unknown>();
   for (const [k, v] of root.entries) {
