@@ -141,15 +141,24 @@ function expand(data: Float64Array, aligned: readonly number[], target: readonly
     srcStride[k] = aligned[k] === 1 ? 0 : acc;
     acc *= aligned[k];
   }
+  return gatherStrided(data, target, srcStride, out);
+}
+
+/**
+ * Fills `out` with the elements of a strided view of `data` in row-major order: element (i0, i1, ...) of
+ * `shape` is data[i0 * stride[0] + i1 * stride[1] + ...].
+ */
+export function gatherStrided(data: Float64Array, shape: readonly number[], stride: readonly number[], out: Float64Array): Float64Array {
+  const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
   let off = 0;
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < out.length; i++) {
     out[i] = data[off];
     for (let k = rank - 1; k >= 0; k--) {
       idx[k]++;
-      off += srcStride[k];
-      if (idx[k] < target[k]) break;
-      off -= srcStride[k] * idx[k];
+      off += stride[k];
+      if (idx[k] < shape[k]) break;
+      off -= stride[k] * idx[k];
       idx[k] = 0;
     }
   }

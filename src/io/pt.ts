@@ -19,7 +19,7 @@
  */
 import { InputError, printable } from '../errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { numel as countOf } from '../core/tensor.js';
+import { gatherStrided, numel as countOf } from '../core/tensor.js';
 import type { Declared, Member } from './declared.js';
 import { allocateTensor } from './declared.js';
 import { decodeElements } from './elements.js';
@@ -110,8 +110,7 @@ class View {
     // A view: decode the span of the storage it reaches, then gather by strides.
     const span = lastIndex(offset, shape, stride) - offset + 1;
     const values = decodeElements(bytes, offset * size, span, storage.type, where);
-    gather(values, shape, stride, out);
-    return { data: out, shape };
+    return { data: gatherStrided(values, shape, stride, out), shape };
   }
 }
 
@@ -130,31 +129,6 @@ function lastIndex(offset: number, shape: readonly number[], stride: readonly nu
   let at = offset;
   for (let d = 0; d < shape.length; d++) at += (shape[d] - 1) * stride[d];
   return at;
-}
-
-/** out[i] = values[index of element i], the elements in row-major order, indices from the view's offset. */
-function gather(values: Float64Array, shape: readonly number[], stride: readonly number[], out: Float64Array): void {
-  const nd = shape.length;
-  if (nd === 0) {
-    out[0] = values[0];
-    return;
-  }
-  const last = nd - 1;
-  const rowLength = shape[last];
-  const step = stride[last];
-  const index = new Array<number>(nd).fill(0);
-  let base = 0;
-  for (let pos = 0; pos < out.length; pos += rowLength) {
-    for (let j = 0, at = base; j < rowLength; j++, at += step) out[pos + j] = values[at];
-    // the next row: an odometer over the leading dimensions
-    for (let d = last - 1; d >= 0; d--) {
-      index[d]++;
-      base += stride[d];
-      if (index[d] < shape[d]) break;
-      base -= index[d] * stride[d];
-      index[d] = 0;
-    }
-  }
 }
 
 /** The allowed globals' meanings, over one archive's storages. */

@@ -29,9 +29,9 @@ export function expectTensors(got: Map<string, Tensor>, want: Record<string, Wan
 }
 
 /** The InputError message a malformed file in fixtures/bad/binary gives; also checks it is one line and names the file first. */
-export function failure(read: (bytes: Uint8Array, source: string) => unknown, name: string): string {
+export function failure(read: (bytes: Uint8Array, source: string) => unknown, name: string, dir = BAD): string {
   try {
-    read(readFileSync(new URL(name, BAD)), name);
+    read(readFileSync(new URL(name, dir)), name);
   } catch (err) {
     expect(err).toBeInstanceOf(InputError);
     const message = (err as Error).message;
