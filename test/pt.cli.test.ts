@@ -2,9 +2,10 @@
  * torch.save files through the CLI: a dict as a bundle (bce and bce verify on dumps PyTorch wrote), a single
  * tensor as a flag, FILE:KEY with dotted keys, and the refusals (exit 2, one line, nothing on stdout, no -o).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bce, runBce, spawnBce } from './helpers/run.js';
+import { bce, bin, root, runBce, spawnBce } from './helpers/run.js';
 
 const PT = 'fixtures/torch/pt';
 
@@ -65,5 +66,25 @@ describe('refusals: exit 2, one line naming the file, nothing on stdout, no -o f
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(r.stderr).toMatch(/^bce: fixtures\/torch\/pt\//);
     expect(r.stderr).toMatchSnapshot();
+  });
+});
+
+describe('memory', () => {
+  const prlimit = spawnSync('prlimit', ['--version']).status === 0;
+  // Node 20 reserves about 711 MiB of address space at start; a Node that reserves more gets the difference on top
+  const start = (): number => {
+    const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
+    return 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  };
+
+  it.skipIf(!prlimit)('a 765-byte file expanding one element to 2^25 (256 MiB as float64): refused under a 1 GiB ceiling', () => {
+    const ceiling = 2 ** 30 + Math.max(0, start() - 711 * 2 ** 20);
+    const path = `${PT}/bad/expanded-huge.pt`;
+    const r = spawnSync('prlimit', [`--as=${ceiling}`, process.execPath, bin, '-l', path, '-t', path], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^bce: fixtures\/torch\/pt\/bad\/expanded-huge\.pt:expanded-huge\/data\.pkl: byte \d+: a view of 33554432 elements over a storage of 1: /);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.status).toBe(2);
   });
 });
