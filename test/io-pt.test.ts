@@ -122,7 +122,9 @@ describe('malformed and refused files', () => {
     expect(failure('no-pickle.pt')).toMatchInlineSnapshot(
       `"no-pickle.pt: a zip archive with no FOLDER/data.pkl member: not a torch.save file"`,
     );
-    expect(failure('expanded-huge.pt')).toMatchInlineSnapshot(`"expanded-huge.pt:expanded-huge/data.pkl: byte 149: a view of 33554432 elements over a storage of 1: expanded views are read up to 16777216 elements (save it with .contiguous())"`);
+    expect(failure('expanded-huge.pt')).toMatchInlineSnapshot(
+      `"expanded-huge.pt:expanded-huge/data.pkl: byte 149: a view of 33554432 elements over a storage of 1: expanded views are read up to 16777216 elements (save it with .contiguous())"`,
+    );
     expect(failure('deflated.pt')).toMatchInlineSnapshot(
       `"deflated.pt:good/data.pkl: member is compressed (zip method 8); torch.save stores its members uncompressed"`,
     );

@@ -290,7 +290,8 @@ class Machine {
   private skip(n: number): number {
     const at = this.pos;
     if (n > this.bytes.length - at) {
-      throw new InputError(`${this.where}: byte ${this.bytes.length}`, 'the pickle ends early (no STOP opcode); the file is truncated or corrupt');
+      const what = 'the pickle ends early (no STOP opcode); the file is truncated or corrupt';
+      throw new InputError(`${this.where}: byte ${this.bytes.length}`, what);
     }
     this.pos = at + n;
     return at;

@@ -161,7 +161,9 @@ class TorchHost implements PickleHost {
       case 'torch._utils._rebuild_parameter_with_state':
       case 'torch.nn.parameter.Parameter': {
         const data = args[0];
-        if (!isObject(data) || !(data.value instanceof View)) throw new PickleError(`a Parameter of ${describe(data ?? null)}, not a tensor`);
+        if (!isObject(data) || !(data.value instanceof View)) {
+          throw new PickleError(`a Parameter of ${describe(data ?? null)}, not a tensor`);
+        }
         return data;
       }
       default:
@@ -290,7 +292,9 @@ export function openPt(bytes: Uint8Array, source: string): PtFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries = new Map<string, Entry>();
   for (const entry of readCentralDirectory(bytes, view, source, '.pt')) {
-    if (entries.has(entry.name)) throw new InputError(`${source}: byte ${entry.at}`, `member ${printable(entry.name)} appears twice in the archive`);
+    if (entries.has(entry.name)) {
+      throw new InputError(`${source}: byte ${entry.at}`, `member ${printable(entry.name)} appears twice in the archive`);
+    }
     entries.set(entry.name, entry);
   }
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
