@@ -125,6 +125,9 @@ describe('malformed and refused files', () => {
     expect(failure('expanded-huge.pt')).toMatchInlineSnapshot(
       `"expanded-huge.pt:expanded-huge/data.pkl: byte 149: a view of 33554432 elements over a storage of 1: expanded views are read up to 16777216 elements (save it with .contiguous())"`,
     );
+    expect(failure('ambiguous-names.pt')).toMatchInlineSnapshot(
+      `"ambiguous-names.pt: two tensors are named a.b (a dotted key and a nested dict)"`,
+    );
     expect(failure('deflated.pt')).toMatchInlineSnapshot(
       `"deflated.pt:good/data.pkl: member is compressed (zip method 8); torch.save stores its members uncompressed"`,
     );

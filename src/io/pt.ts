@@ -361,6 +361,9 @@ export function openPtMembers(bytes: Uint8Array, source: string): Map<string, Me
     if (++visits > MAX_VISITS) throw new InputError(source, `the saved object holds more than ${MAX_VISITS} values (shared containers?)`);
     const t = tensorOf(v);
     if (t !== undefined) {
+      if (members.has(key)) {
+        throw new InputError(source, `two tensors are named ${printable(key)} (a dotted key and a nested dict)`);
+      }
       members.set(key, memberOf(t, source, key));
       return;
     }
