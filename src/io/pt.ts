@@ -358,7 +358,9 @@ export function openPtMembers(bytes: Uint8Array, source: string): Map<string, Me
   const members = new Map<string, Member>();
   let visits = 0;
   const walk = (v: PyValue, key: string, depth: number): void => {
-    if (++visits > MAX_VISITS) throw new InputError(source, `the saved object holds more than ${MAX_VISITS} values (shared containers?)`);
+    if (++visits > MAX_VISITS) {
+      throw new InputError(source, `the saved object holds more than ${MAX_VISITS} values (shared containers?)`);
+    }
     const t = tensorOf(v);
     if (t !== undefined) {
       if (members.has(key)) {
