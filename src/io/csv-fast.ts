@@ -157,8 +157,8 @@ export class CsvScanner {
   rows = 0;
   /** fields per record, from the first record (the header, if any); -1 before it */
   cols = -1;
-  /** physical lines consumed so far */
-  private line = 0;
+  /** physical lines consumed so far (the line being scanned, while it is) */
+  line = 0;
   /** 0: no line end seen yet, 1: \n, 2: \r\n */
   private eol = 0;
   private records = 0;

@@ -95,6 +95,11 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     if (this.eof) this.final = this.scanner.finish();
   }
 
+  /** The line the scanner is at (where a CsvFallback was met). */
+  get line(): number {
+    return this.scanner?.line ?? 0;
+  }
+
   knownShape(): number[] {
     return this.final ? [this.final.rows, this.final.cols] : [-1, this.scanner.cols];
   }

@@ -70,13 +70,13 @@ export class CsvTable implements TableReader {
     return this;
   }
 
-  /** A file that the fast scanner hands over (a quoted cell in a data row) is an input error here. */
+  /** A file that the fast scanner hands over (a control character in a cell, line ends of two kinds) is an input error here. */
   private async fallible<T>(f: () => Promise<T>): Promise<T> {
     try {
       return await f();
     } catch (e) {
       if (!(e instanceof CsvFallback)) throw e;
-      throw new InputError(this.where, `${e.message}: a table's data rows are read unquoted (only its header may quote names)`);
+      throw new InputError(`${this.where}:${this.source.line}`, `${e.message}: a table's cells are read by the fast CSV engine, which does not read it`);
     }
   }
 
