@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBce } from './helpers/run.js';
@@ -250,4 +251,37 @@ describe('readers', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ shape: [0], loss: 0 });
   });
+});
+
+describe('memory: a table streams in bounded memory', () => {
+  const prlimit = spawnSync('prlimit', ['--version']).status === 0;
+  const time = existsSync('/usr/bin/time');
+  const vmSize = () => {
+    const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
+    return 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  };
+
+  it.skipIf(!prlimit || !time)('a 140 MB id,label,logit CSV: mean under an address-space ceiling of start + 512 MiB, peak RSS < 100 MiB', () => {
+    const p = join(dir, 'huge.csv');
+    const fd = openSync(p, 'w');
+    writeSync(fd, 'id,label,logit\n');
+    let s = '';
+    for (let i = 0; i < 4_000_000; i++) {
+      s += `sample-${i},${i % 3 === 0 ? 1 : 0},${(i % 1999) / 99 - 10}\n`;
+      if (s.length > 1 << 20) {
+        writeSync(fd, s);
+        s = '';
+      }
+    }
+    writeSync(fd, s);
+    closeSync(fd);
+    const report = join(dir, 'time.txt');
+    const ceiling = vmSize() + 512 * 2 ** 20;
+    const r = spawnSync('/usr/bin/time', ['-o', report, '-f', '%M', 'prlimit', `--as=${ceiling}`, process.execPath, 'bin/bce.cjs', '-l', `${p}:logit`, '-t', `${p}:label`, '--json'], { encoding: 'utf8', timeout: 170_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).shape).toEqual([4_000_000]);
+    const kib = Number(readFileSync(report, 'utf8').trim().split('\n').pop());
+    expect(kib * 1024).toBeLessThan(100 * 2 ** 20);
+  }, 180_000);
 });
