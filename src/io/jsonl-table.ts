@@ -164,6 +164,12 @@ export class JsonlTable extends ChunkedFile implements TableReader {
   private firstRow = 0;
   private slots: Slot[] | undefined;
   private closed = false;
+  /** bytes consumed before buf[0] */
+  private dropped = 0;
+  /** lines of the window not yet read as rows */
+  private pending: string[] = [];
+  /** the names of the list columns */
+  private readonly lists = new Set<string>();
 
   constructor(file: OpenFile, where: string, onBytes: (n: number) => void = () => {}) {
     super(file, where, file.size, onBytes);
@@ -199,27 +205,26 @@ export class JsonlTable extends ChunkedFile implements TableReader {
     }
   }
 
-  /** bytes consumed before buf[0] */
-  private dropped = 0;
-  /** lines of the window not yet read as rows */
-  private pending: string[] = [];
+  /** The next window's lines into `pending`; false at the end of the file. */
+  private async refill(): Promise<boolean> {
+    const text = await this.window();
+    if (text === undefined) return false;
+    this.pending = text.split('\n');
+    if (this.pending[this.pending.length - 1] === '') this.pending.pop();
+    return true;
+  }
 
   /** Reads up to the first row, whose fields name the columns (a list's length is its width). */
   async start(): Promise<this> {
     for (;;) {
-      if (this.pending.length === 0) {
-        const text = await this.window();
-        if (text === undefined) throw new InputError(this.where, 'no rows: the JSON Lines file is empty');
-        this.pending = text.split('\n');
-        if (this.pending[this.pending.length - 1] === '') this.pending.pop();
-      }
+      if (this.pending.length === 0 && !(await this.refill())) throw new InputError(this.where, 'no rows: the JSON Lines file is empty');
       const first = this.pending[0];
       if (first.trim() !== '') {
         const t = this.tokens(first, this.line + 1);
         t.object('', (name) => {
           const width = t.skip();
           this.columns.push({ name, width: width < 0 ? 1 : width });
-          this.lists.add(width >= 0 ? name : '');
+          if (width >= 0) this.lists.add(name);
         });
         t.end();
         return this;
@@ -228,9 +233,6 @@ export class JsonlTable extends ChunkedFile implements TableReader {
       this.line++;
     }
   }
-
-  /** the names of the list columns */
-  private readonly lists = new Set<string>();
 
   async next(indices: readonly number[]): Promise<TableBatch | undefined> {
     if (this.slots === undefined) {
@@ -243,12 +245,7 @@ export class JsonlTable extends ChunkedFile implements TableReader {
     const byName = new Map(this.slots.map((s) => [s.name, s]));
     let rows = 0;
     while (rows === 0) {
-      if (this.pending.length === 0) {
-        const text = await this.window();
-        if (text === undefined) return undefined;
-        this.pending = text.split('\n');
-        if (this.pending[this.pending.length - 1] === '') this.pending.pop();
-      }
+      if (this.pending.length === 0 && !(await this.refill())) return undefined;
       for (const text of this.pending) {
         this.line++;
         if (text.trim() === '') continue;
