@@ -245,6 +245,16 @@ describe('readers', () => {
     expect(out.shape).toEqual([2]);
   });
 
+  it('JSON Lines named without a field: the field named like the role, as an archive member is picked', async () => {
+    const p = file('r.jsonl', '{"logits": [1, 2], "targets": [1, 0]}\n{"logits": [0, -2], "targets": [0, 1]}\n');
+    const a = await runBce(['-l', p, '-t', p, '-f', 'json']);
+    const b = await runBce(['-l', `${p}:logits`, '-t', `${p}:targets`, '-f', 'json', '--grad']);
+    expect(a.stderr).toBe('');
+    expect(JSON.parse(a.stdout).loss).toBe(JSON.parse(b.stdout).loss);
+    const c = await runBce(['-l', `${F}/samples.jsonl`, '-t', `${F}/samples.jsonl`]);
+    expect(c.stderr).toMatch(/^bce: fixtures\/tables\/samples\.jsonl:targets: no column "targets" \(the columns: "id", "logits", "labels"/);
+  });
+
   it('an empty table gives an empty tensor', async () => {
     const p = file('e.csv', 'label,logit\n');
     const r = await runBce(['-l', `${p}:logit`, '-t', `${p}:label`, '-r', 'sum', '-f', 'json']);

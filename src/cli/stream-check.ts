@@ -6,14 +6,14 @@
 import type { ComputeOptions } from './compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
 import { splitMember } from '../io/read-tensor.js';
-import { tableSpec } from '../io/table-open.js';
+import { tableSpec, withRoleField } from '../io/table-open.js';
 
 /** Whether the options allow streaming at all (the files are looked at by computeStreamed). */
 export function streamable(o: ComputeOptions): boolean {
   const file = (v: string | undefined) => v !== undefined && v !== '-' && (splitMember(v).member === undefined || tableSpec(v) !== undefined);
   if (o.bundle !== undefined || !file(o.logits) || !file(o.targets)) return false;
   if (o.weight === '-' || o.posWeight === '-') return false;
-  if (tableSpec(o.weight) !== undefined || tableSpec(o.posWeight) !== undefined) return false;
+  if (tableSpec(withRoleField(o.weight, 'weight')) !== undefined || tableSpec(withRoleField(o.posWeight, 'pos_weight')) !== undefined) return false;
   if (o.grad || o.gradTargets || o.perClass || o.hist || o.step !== undefined || o.labelSmoothing !== undefined) return false;
   if (o.format === 'ndjson') return false;
   const reduction = o.flagReduction?.reduction ?? DEFAULT_REDUCTION;

@@ -12,7 +12,7 @@ import type { Io, SourceBytes } from './source.js';
 import { SourceReader, checkStdinOnce } from './source.js';
 import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './read-tensor.js';
 import type { Declared, Member } from './declared.js';
-import { readTableFlags, tableShapes, tableSpec } from './table-open.js';
+import { readTableFlags, tableShapes, tableSpec, withRoleField } from './table-open.js';
 import { inMemory, isMember, opened } from './declared.js';
 import type { ReadOptions } from './read-tensor.js';
 import type { BundleValue } from './json.js';
@@ -179,8 +179,8 @@ export async function openTensorFlag(
     const list = parseList(value);
     if (list !== undefined) return { tensor: inMemory(list), where: `${flag} ${value}` };
   }
-  if (tableSpec(value) !== undefined) {
-    const read = await readTableFlags(reader.io, [{ flag, value }], options);
+  if (tableSpec(withRoleField(value, role)) !== undefined) {
+    const read = await readTableFlags(reader.io, [{ flag, value: withRoleField(value, role) as string }], options);
     const t = read.get(flag) as Input;
     return { tensor: inMemory(t.tensor), where: t.where };
   }
@@ -262,10 +262,10 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
   // the flags that name a table's columns: each table is read once for all of them
   const named: [string, string | undefined][] = [
-    ['--logits', flags.logits],
-    ['--targets', flags.targets],
-    ['--weight', flags.weight],
-    ['--pos-weight', flags.posWeight],
+    ['--logits', withRoleField(flags.logits, 'logits')],
+    ['--targets', withRoleField(flags.targets, 'targets')],
+    ['--weight', withRoleField(flags.weight, 'weight')],
+    ['--pos-weight', withRoleField(flags.posWeight, 'pos_weight')],
   ];
   const tableFlags = named.flatMap(([flag, value]) => (tableSpec(value) !== undefined ? [{ flag, value: value as string }] : []));
   const tables = tableFlags.length > 0 ? await readTableFlags(io, tableFlags, flags.read ?? {}) : new Map<string, Input>();

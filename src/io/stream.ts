@@ -24,7 +24,7 @@ import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor
 import type { BroadcastPlan, Tensor } from '../core/tensor.js';
 import { formatOfName, sniffFormat } from './read-tensor.js';
 import type { TensorFormat } from './read-tensor.js';
-import { tableSpec } from './table-open.js';
+import { tableSpec, withRoleField } from './table-open.js';
 import { CsvSource } from './csv-source.js';
 import { JsonSource } from './json-source.js';
 import { NPY_HEAD_BYTES, NpySource } from './npy-source.js';
@@ -116,9 +116,10 @@ export async function computeStreamed(
   inMemoryErrorBytes = IN_MEMORY_ERROR_BYTES,
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const { reduction, warnings } = o.flagReduction ?? { reduction: DEFAULT_REDUCTION, warnings: [] };
-  if (tableSpec(o.logits) !== undefined || tableSpec(o.targets) !== undefined) {
+  const tables = { ...o, logits: withRoleField(o.logits, 'logits'), targets: withRoleField(o.targets, 'targets') };
+  if (tableSpec(tables.logits) !== undefined || tableSpec(tables.targets) !== undefined) {
     // tables (FILE:COLUMNS): one reader per file for both selections (./table-stream.ts)
-    const streamed = await (await import('./table-stream.js')).streamTables(o, io, reduction as 'mean' | 'sum');
+    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum');
     return streamed && { problem: { ...streamed.problem, warnings }, result: streamed.result };
   }
   const paths = [o.logits as string, o.targets as string];

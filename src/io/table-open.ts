@@ -42,6 +42,15 @@ export function tableSpec(value: string | undefined): { path: string; selector: 
   return { path, selector: member };
 }
 
+/**
+ * A JSON Lines file named without a field is a table read by role, as an archive is: `-l samples.jsonl` reads
+ * its field `logits`, `-t` its `targets`. Other values are returned as they are.
+ */
+export function withRoleField(value: string | undefined, role: string): string | undefined {
+  if (value === undefined || splitMember(value).member !== undefined || !/\.(?:jsonl|ndjson)$/i.test(value)) return value;
+  return `${value}:${role}`;
+}
+
 /** The regular file at `path`, opened; the error the whole-file reader words when it is not one. */
 async function openRegular(io: Io, path: string) {
   const file = await io.openFile(path);
