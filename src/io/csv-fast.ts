@@ -258,12 +258,11 @@ export class CsvScanner {
     for (let c = 0; c < mask.length; c++) {
       if (mask[c] === 0) continue;
       const v = scanNumber(s, cells[2 * c], cells[2 * c + 1]);
-      if (v !== undefined) {
-        this.push(v);
-        continue;
+      if (v === undefined) {
+        const e = this.badCell(s, a, cells[2 * c], cells[2 * c + 1]);
+        throw new InputError(e.where, `row ${this.rows + 1}, column ${quote(table.names[c], 80, '"')}: ${e.what}`);
       }
-      const e = this.badCell(s, a, cells[2 * c], cells[2 * c + 1]);
-      throw new InputError(e.where, `row ${this.rows + 1}, column ${quote(table.names[c], 80, '"')}: ${e.what}`);
+      this.push(v);
     }
   }
 
