@@ -263,6 +263,34 @@ describe('readers', () => {
   });
 });
 
+describe('progress', () => {
+  const recorder = () => {
+    const calls: string[] = [];
+    let added = 0;
+    const progress = (total: number) => {
+      calls.push(`start ${total}`);
+      return { add: (n: number) => void (added += n), finish: () => void calls.push('finish') };
+    };
+    return { calls, progress, added: () => added };
+  };
+
+  it.each(['csv', 'jsonl'])('a %s table reports every byte of the file, then the end, also when the read fails', async (ext) => {
+    const rows = ext === 'csv' ? ['a,b', ...Array.from({ length: 50_000 }, (_, i) => `${i % 2},${i}`)] : Array.from({ length: 50_000 }, (_, i) => `{"a": ${i % 2}, "b": ${i}}`);
+    const text = `${rows.join('\n')}\n`;
+    const p = file(`p.${ext}`, text);
+    const r = recorder();
+    const got = await readTableFlags(filesOnlyIo, [{ flag: '--logits', value: `${p}:b` }, { flag: '--targets', value: `${p}:a` }], { progress: r.progress });
+    expect(got.get('--logits')?.tensor.shape).toEqual([50_000]);
+    expect(r.calls).toEqual([`start ${text.length}`, 'finish']);
+    expect(r.added()).toBe(text.length);
+    const badText = text.replace(ext === 'csv' ? '1,49999' : '"b": 49999', ext === 'csv' ? '1,x' : '"b": "x"');
+    const bad = file(`bad.${ext}`, badText);
+    const f = recorder();
+    await expect(readTableFlags(filesOnlyIo, [{ flag: '--logits', value: `${bad}:b` }], { progress: f.progress })).rejects.toThrow(InputError);
+    expect(f.calls).toEqual([`start ${badText.length}`, 'finish']);
+  });
+});
+
 describe('memory: a table streams in bounded memory', () => {
   const prlimit = spawnSync('prlimit', ['--version']).status === 0;
   const time = existsSync('/usr/bin/time');

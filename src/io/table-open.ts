@@ -8,7 +8,7 @@
  */
 import { InputError, printableName } from '../errors.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Io } from './source.js';
+import type { Io, OpenFile } from './source.js';
 import { SourceReader } from './source.js';
 import type { ReadOptions } from './read-tensor.js';
 import { splitMember } from './read-tensor.js';
@@ -59,22 +59,39 @@ async function openRegular(io: Io, path: string) {
   throw new InputError(printableName(path), 'a table (FILE:COLUMNS) is read from a regular file, not a pipe or a device');
 }
 
-async function openCsv(io: Io, path: string, options: ReadOptions): Promise<TableReader> {
+/**
+ * A table file opened with its progress bar (options.progress: shown for a long read on a terminal), which
+ * is cleared when the reader closes the file.
+ */
+async function openWithProgress(io: Io, path: string, options: ReadOptions): Promise<{ file: OpenFile; onBytes: (n: number) => void }> {
   const file = await openRegular(io, path);
-  const { CsvTable } = await import('./csv-table.js');
-  return new CsvTable(file, printableName(path), options.csv ?? {}).start().catch(async (e: unknown) => {
+  const bar = options.progress?.(file.size);
+  if (bar === undefined) return { file, onBytes: () => {} };
+  const close = async () => {
+    bar.finish();
+    await file.close();
+  };
+  return { file: { size: file.size, read: (...a) => file.read(...a), close }, onBytes: (n) => bar.add(n) };
+}
+
+/** Starts a table reader, closing its file if that fails. */
+async function started<T extends { start(): Promise<T> }>(reader: T, file: OpenFile): Promise<T> {
+  return reader.start().catch(async (e: unknown) => {
     await file.close();
     throw e;
   });
 }
 
-async function openJsonl(io: Io, path: string): Promise<TableReader> {
-  const file = await openRegular(io, path);
+async function openCsv(io: Io, path: string, options: ReadOptions): Promise<TableReader> {
+  const { file, onBytes } = await openWithProgress(io, path, options);
+  const { CsvTable } = await import('./csv-table.js');
+  return started(new CsvTable(file, printableName(path), options.csv ?? {}, onBytes), file);
+}
+
+async function openJsonl(io: Io, path: string, options: ReadOptions): Promise<TableReader> {
+  const { file, onBytes } = await openWithProgress(io, path, options);
   const { JsonlTable } = await import('./jsonl-table.js');
-  return new JsonlTable(file, printableName(path)).start().catch(async (e: unknown) => {
-    await file.close();
-    throw e;
-  });
+  return started(new JsonlTable(file, printableName(path), onBytes), file);
 }
 
 /** Opens the table at `path` by its format. */

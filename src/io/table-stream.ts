@@ -116,12 +116,14 @@ export async function streamTables(o: ComputeOptions, io: Io, reduction: 'mean' 
   const specs = [tableSpec(o.logits), tableSpec(o.targets)];
   if (specs[0] === undefined || specs[1] === undefined) return undefined;
   const shared = new Map<string, SharedTable>();
+  // one progress bar at a time: none for two tables read side by side
+  const read = specs[0].path === specs[1].path ? o.read : { ...o.read, progress: undefined };
   try {
     const sources: TableSource[] = [];
     for (const spec of specs as { path: string; selector: string }[]) {
       let table = shared.get(spec.path);
       if (table === undefined) {
-        table = new SharedTable(await openTable(io, spec.path, o.read));
+        table = new SharedTable(await openTable(io, spec.path, read));
         shared.set(spec.path, table);
       }
       sources.push(await table.select(spec.selector));
