@@ -56,7 +56,7 @@ describe('bad tables: exit 2, one line naming the file, the place and the column
     expect(await refusal(['-l', `${G}/plain.csv:logit`, '-t', `${G}/plain.csv:1`])).toMatchInlineSnapshot(`"bce: fixtures/tables/plain.csv:logit: the file has no header: select its 2 columns by 1-based index (1, 2-5)"`);
   });
   it('JSON Lines: a syntax error names the line', async () => {
-    expect(await refusal(['-l', `${T}/syntax.jsonl:logits`, '-t', `${T}/syntax.jsonl:labels`])).toMatchInlineSnapshot(`"bce: fixtures/bad/tables/syntax.jsonl:2:19: expected ',' or '}' in the object, found a string"`);
+    expect(await refusal(['-l', `${T}/syntax.jsonl:logits`, '-t', `${T}/syntax.jsonl:labels`])).toMatchInlineSnapshot(`"bce: fixtures/bad/tables/syntax.jsonl:2:19: expected ',' or '}' after the field "logits", found a string"`);
   });
   it('JSON Lines: a missing field', async () => {
     expect(await refusal(['-l', `${T}/missing-field.jsonl:logits`, '-t', `${T}/missing-field.jsonl:labels`])).toMatchInlineSnapshot(`"bce: fixtures/bad/tables/missing-field.jsonl:2: no field "labels" (the first row has it)"`);

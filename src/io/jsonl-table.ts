@@ -80,7 +80,7 @@ class JsonLine extends JsonTokenizer {
       this.pos++;
       if (c === 0x2c) continue;
       if (c === 0x7d) return;
-      this.fail(this.pos - 1, `expected ',' or '}' in the object, found ${this.found(this.pos - 1)}`);
+      this.fail(this.pos - 1, `expected ',' or '}' after the field ${quote(path, 80, '"')}, found ${this.found(this.pos - 1)}`);
     }
   }
 
