@@ -104,7 +104,7 @@ export async function openTable(io: Io, path: string, options: ReadOptions): Pro
   return open(io, path, options);
 }
 
-/** One selection of a table: the columns it names, and the tensor shape they make. */
+/** One selection of a table: where messages say it comes from, and the columns it names. */
 export interface Selection {
   /** how messages name it: `preds.csv:logit_*` */
   readonly where: string;
