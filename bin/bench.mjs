@@ -4,7 +4,8 @@
 // medians, then prints a table of ratios (bce / peer, pair by pair, within this run) and writes it to
 // bench-out/bench.json and bench-out/bench.md. The Python peers (Debian's python3-torch, python3-pandas,
 // python3-numpy, run by /usr/bin/python3) are optional: without them bce is still measured.
-// Measured: start-up; CSV 1M and 10M elements end to end; NPY 10M float64 end to end; the kernel alone
+// Measured: start-up; CSV 1M and 10M elements end to end; NPY 10M float64 end to end; a 1M-row CSV table by
+// column vs the same data as two files; the kernel alone
 // (elements/s, one and two threads, vs torch float64 forward + backward); peak RSS of every bce run.
 // Needs dist/ (npm run build). A full run takes a few minutes; --quick about one.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -281,6 +282,59 @@ endToEnd('npy', `NPY ${SIZES.npy / 1e6}M float64`, pyNpy, hasNumpy, 'numpy.load 
       target: 'RSS <= 2x tensors',
     });
   } else row({ what: `NPY ${SIZES.npy / 1e6}M --grad`, unit: 's', bce: 'failed', note: g.stderr.slice(0, 160) });
+}
+
+// ---- a table by column selection vs two files --------------------------------------------------
+// The same 1M labels and logits, as one `id,label,logit` table read through FILE:COLUMNS (one file, read once,
+// the id column split but not parsed) and as two one-column CSV files (today's two-file path). CPU time
+// (user + system, through /usr/bin/time) is less disturbed by other processes than wall time.
+{
+  const n = SIZES.csvSmall;
+  const base = join(dataDir, `table-${n}`);
+  const table = `${base}.csv`;
+  const lx = `${base}-logit.csv`;
+  const ty = `${base}-label.csv`;
+  if (![table, lx, ty].every(existsSync)) {
+    log(`bench: generating ${table}`);
+    const { x, y } = makeData(n, 7 + n);
+    const fds = [table, lx, ty].map((p) => openSync(`${p}.tmp`, 'w'));
+    const bufs = ['id,label,logit\n', '', ''];
+    for (let i = 0; i <= n; i++) {
+      if (i === n || bufs[0].length > 1 << 20) {
+        bufs.forEach((b, k) => writeSync(fds[k], b));
+        bufs.fill('');
+      }
+      if (i === n) break;
+      bufs[0] += `row-${i},${y[i]},${x[i]}\n`;
+      bufs[1] += `${x[i]}\n`;
+      bufs[2] += `${y[i]}\n`;
+    }
+    fds.forEach((fd) => closeSync(fd));
+    for (const p of [table, lx, ty]) execFileSync('mv', [`${p}.tmp`, p]);
+  }
+  const cpu = (argv) => {
+    const report = join(out, 'cpu.txt');
+    const r = hasTime ? spawnSync(TIME, ['-f', '%U %S', '-o', report, process.execPath, BCE, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : null;
+    if (!r || r.status !== 0) return { ok: false, stdout: r?.stdout.toString() ?? '' };
+    const [u, sy] = readFileSync(report, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    return { ok: true, s: u + sy, stdout: r.stdout.toString() };
+  };
+  log(`bench: CSV table ${n / 1e6}M rows by column vs two files (${RUNS} runs each, alternating, CPU time)`);
+  const a = [];
+  const b = [];
+  let same = null;
+  for (let i = 0; i < RUNS; i++) {
+    const t = cpu(['-l', `${table}:logit`, '-t', `${table}:label`, '--json']);
+    const f = cpu(['-l', lx, '-t', ty, '--json']);
+    if (t.ok && f.ok) {
+      a.push(t.s);
+      b.push(f.s);
+      same = JSON.parse(t.stdout).loss === JSON.parse(f.stdout).loss;
+    }
+  }
+  if (a.length > 0) {
+    row({ what: `CSV table ${n / 1e6}M rows id,label,logit by column (CPU)`, unit: 's', bce: median(a), peerName: 'bce two one-column files', peer: median(b), ratio: median(a) / median(b), target: '<= 1', agree: same });
+  } else row({ what: `CSV table ${n / 1e6}M rows by column`, unit: 's', bce: hasTime ? 'failed' : 'no /usr/bin/time' });
 }
 
 // ---- the kernel alone -----------------------------------------------------------------------------

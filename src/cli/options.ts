@@ -61,7 +61,7 @@ const oneOf = (choices: readonly string[]) => `one of ${choices.join(', ')}`;
 /** Where the inputs come from and how they are read: bce, bce verify and bce explain. */
 export const inputFlags = {
   logits: flag(
-    () => new Option('-l, --logits <file>', "logits: .json, .csv, .npy, or file.npz:NAME / file.safetensors:NAME; '-' reads stdin"),
+    () => new Option('-l, --logits <file>', "logits: .json, .csv, .npy, file.npz:NAME / file.safetensors:NAME, or a table's columns FILE:COLUMNS; '-' reads stdin"),
     text,
   ),
   targets: flag(() => new Option('-t, --targets <file>', "targets, exactly the logits' shape; '-' reads stdin"), text),

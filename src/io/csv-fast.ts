@@ -17,7 +17,7 @@
  * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
  * earlier cell that is not a number: the first bad cell is kept and thrown at the end.
  */
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import { WHITESPACE } from './csv-dialect.js';
 import * as grammar from './csv-grammar.js';
 import { cellError, cellTooLong, raggedError } from './csv-grammar.js';
@@ -136,6 +136,17 @@ export interface ScanResult {
 }
 
 /**
+ * A table read by columns (./csv-table.ts): the caller reads the header (the first record, skipped here when
+ * `header`); only the cells of the columns in `mask` (set before the first data row) are read as numbers, a
+ * quoted cell is allowed, and a cell that is not a number is an error at once, naming its row and column.
+ */
+export interface ScanTable {
+  readonly names: readonly string[];
+  readonly header: boolean;
+  mask: Uint8Array;
+}
+
+/**
  * Scans numeric CSV fed in pieces that end at line ends. Values go to `values[0..count)`; a consumer may take
  * them and reset `count` (the streaming reader does).
  */
@@ -146,8 +157,8 @@ export class CsvScanner {
   rows = 0;
   /** fields per record, from the first record (the header, if any); -1 before it */
   cols = -1;
-  /** physical lines consumed so far */
-  private line = 0;
+  /** physical lines consumed so far (the line being scanned, while it is) */
+  line = 0;
   /** 0: no line end seen yet, 1: \n, 2: \r\n */
   private eol = 0;
   private records = 0;
@@ -163,7 +174,9 @@ export class CsvScanner {
     private readonly delimiter: string,
     private readonly header: boolean | undefined,
     capacity = 1024,
+    private readonly table?: ScanTable,
   ) {
+    if (table) this.cols = table.names.length;
     if (delimiter === ' ') throw new CsvFallback('a single space as the delimiter');
     this.ws = delimiter === WHITESPACE;
     this.delim = this.ws ? -1 : delimiter.charCodeAt(0);
@@ -224,15 +237,33 @@ export class CsvScanner {
     }
     const first = this.records === 0;
     this.records++;
+    // a table's header was read by the caller (it may hold quoted names)
+    if (first && this.table?.header) return;
     const n = this.split(s, a, b);
-    if (first) {
+    if (first && !this.table) {
       this.cols = n;
       if (this.isHeader(s, n)) return;
     } else if (n !== this.cols) {
       throw raggedError(`${this.source}:${this.line}`, utf8(s, a, b), this.cols, n, this.delimiter);
     }
-    this.take(s, a, n);
+    if (this.table) this.takeSelected(s, a, this.table);
+    else this.take(s, a, n);
     this.rows++;
+  }
+
+  /** The numbers of a table's selected cells; a cell that is not a number is an error naming row and column. */
+  private takeSelected(s: Uint8Array, a: number, table: ScanTable): void {
+    const { cells } = this;
+    const { mask } = table;
+    for (let c = 0; c < mask.length; c++) {
+      if (mask[c] === 0) continue;
+      const v = scanNumber(s, cells[2 * c], cells[2 * c + 1]);
+      if (v === undefined) {
+        const e = this.badCell(s, a, cells[2 * c], cells[2 * c + 1]);
+        throw new InputError(e.where, `row ${this.rows + 1}, column ${quote(table.names[c], 80, '"')}: ${e.what}`);
+      }
+      this.push(v);
+    }
   }
 
   /** Past the blanks (spaces, and tabs unless the tab delimits) of s[p..b). */
@@ -278,8 +309,18 @@ export class CsvScanner {
       p = this.skipBlanks(s, p, b);
       if (this.ws && p === b) break;
       const start = p;
+      if (this.table && s[p] === 0x22) {
+        // a table's quoted cell (a name, an id): its text is what lies between the quotes
+        const q = grammar.quotedCell(s, p, b, delim);
+        if (q === undefined) throw new InputError(`${this.source}:${this.line}:${utf8(s, a, p).length + 1}`, 'a quoted cell that does not end before the next delimiter or the line end');
+        cells[n++] = start + 1;
+        cells[n++] = q.close;
+        if ((p = q.end) >= b) break;
+        p++;
+        continue;
+      }
       p = this.cellEnd(s, p, b);
-      if (p - start > MAX_NUMBER_CHARS) throw this.tooLong(s, a, start);
+      if (p - start > MAX_NUMBER_CHARS && (!this.table || this.table.mask[n >> 1] === 1)) throw this.tooLong(s, a, start);
       let e = p;
       while (e > start) {
         const t = s[e - 1];

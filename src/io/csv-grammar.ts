@@ -121,3 +121,25 @@ export function findLongCell(text: string, delimiter: string): { line: number; c
   }
   return undefined;
 }
+
+/**
+ * A quoted cell that opens at s[p] ('"'), in the line s[..b) with delimiter code `delim` (-1: whitespace
+ * runs): the index of its closing quote (a doubled quote inside is one quote), and where the cell ends (its
+ * delimiter, or b); undefined when it does not close on the line or text follows its closing quote.
+ */
+export function quotedCell(s: Uint8Array, p: number, b: number, delim: number): { close: number; end: number } | undefined {
+  let i = p + 1;
+  for (;;) {
+    const q = s.indexOf(0x22, i);
+    if (q < 0 || q >= b) return undefined;
+    if (q + 1 < b && s[q + 1] === 0x22) {
+      i = q + 2;
+      continue;
+    }
+    let end = q + 1;
+    const blank = (c: number) => c === 0x20 || (c === 0x09 && delim !== 0x09);
+    if (delim < 0) return end === b || blank(s[end]) ? { close: q, end } : undefined;
+    while (end < b && blank(s[end])) end++;
+    return end === b || s[end] === delim ? { close: q, end } : undefined;
+  }
+}

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { CsvScanner, headText, textStart } from './csv-fast.js';
+import type { ScanTable } from './csv-fast.js';
 import { MAX_NUMBER_CHARS } from './number.js';
 import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
@@ -26,6 +27,8 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     size: number,
     private readonly csv: CsvOptions,
     onBytes: OnBytes,
+    /** for a table read by columns (./csv-table.ts): reads the header from the file's head */
+    private readonly tableOf?: (head: Uint8Array, delimiter: string) => ScanTable,
   ) {
     super(file, where, size, onBytes);
   }
@@ -44,7 +47,8 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     const head = this.buf.subarray(0, this.len);
     const from = textStart(head);
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
-    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, 1 << 17);
+    const table = this.tableOf?.(head.subarray(from), delimiter);
+    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, 1 << 17, table);
     if (from > 0) {
       this.buf.copyWithin(0, from, this.len);
       this.len -= from;
@@ -89,6 +93,11 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     this.buf.copyWithin(0, cut, this.len);
     this.len -= cut;
     if (this.eof) this.final = this.scanner.finish();
+  }
+
+  /** The line the scanner is at (where a CsvFallback was met). */
+  get line(): number {
+    return this.scanner?.line ?? 0;
   }
 
   knownShape(): number[] {

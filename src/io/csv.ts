@@ -88,7 +88,7 @@ function whitespaceRecords(text: string, source: string): string[][] {
 }
 
 /** The records of a CSV text as strings, csv-parse's errors worded as the fast engine words them. */
-function readRecords(text: string, source: string, delimiter: string): string[][] {
+export function readRecords(text: string, source: string, delimiter: string): string[][] {
   try {
     return delimiter === WHITESPACE ? whitespaceRecords(text, source) : (parseRecords(text, delimiter, false) as string[][]);
   } catch (e) {

@@ -12,6 +12,7 @@ import type { Io, SourceBytes } from './source.js';
 import { SourceReader, checkStdinOnce } from './source.js';
 import { detectFormat, openArchive, openTensor, parseList, readJsonDocument, splitMember } from './read-tensor.js';
 import type { Declared, Member } from './declared.js';
+import { readTableFlags, tableShapes, tableSpec, withRoleField } from './table-open.js';
 import { inMemory, isMember, opened } from './declared.js';
 import type { ReadOptions } from './read-tensor.js';
 import type { BundleValue } from './json.js';
@@ -183,6 +184,11 @@ export async function openTensorFlag(
     const list = parseList(value);
     if (list !== undefined) return { tensor: inMemory(list), where: `${flag} ${value}` };
   }
+  if (tableSpec(withRoleField(value, role)) !== undefined) {
+    const read = await readTableFlags(reader.io, [{ flag, value: withRoleField(value, role) as string }], options);
+    const t = read.get(flag) as Input;
+    return { tensor: inMemory(t.tensor), where: t.where };
+  }
   const { path, member } = splitMember(value);
   const src: SourceBytes = await reader.read(path, flag);
   const tensor = await openTensor(src, options, member, role);
@@ -259,8 +265,20 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     ['--pos-weight', flags.posWeight],
   ]);
   const bundle = spec !== undefined ? await readBundle(reader, spec, allowedKeys, flags.read) : undefined;
-  const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean) =>
-    flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : bundleMember(bundle, key);
+  // the flags that name a table's columns: each table is read once for all of them
+  const named: [string, string | undefined][] = [
+    ['--logits', withRoleField(flags.logits, 'logits')],
+    ['--targets', withRoleField(flags.targets, 'targets')],
+    ['--weight', withRoleField(flags.weight, 'weight')],
+    ['--pos-weight', withRoleField(flags.posWeight, 'pos_weight')],
+  ];
+  const tableFlags = named.flatMap(([flag, value]) => (tableSpec(value) !== undefined ? [{ flag, value: value as string }] : []));
+  const tables = tableFlags.length > 0 ? await readTableFlags(io, tableFlags, flags.read ?? {}) : new Map<string, Input>();
+  const pick = async (flag: string | undefined, name: string, key: string, allowList: boolean): Promise<DeclaredInput | undefined> => {
+    const t = tables.get(name);
+    if (t !== undefined) return { tensor: inMemory(t.tensor), where: t.where };
+    return flag !== undefined ? openTensorFlag(reader, flag, name, allowList, flags.read, key) : bundleMember(bundle, key);
+  };
 
   const logits = await pick(flags.logits, '--logits', 'logits', false);
   const targets = await pick(flags.targets, '--targets', 'targets', false);
@@ -273,6 +291,11 @@ export async function loadProblem(flags: InputFlags, io: Io, allowedKeys: readon
     throw new UsageError(`no targets: give --targets${bundle ? ` or put "targets" in ${bundle.name}` : ''}`);
   }
 
+  if (tables.size > 0) {
+    const loaded = [logits, targets, weight].map((d) => d && { tensor: d.tensor.load(), where: d.where });
+    tableShapes(loaded[0] as Input, loaded[1] as Input, loaded[2], tables);
+    if (weight && loaded[2]) weight.tensor = inMemory(loaded[2].tensor);
+  }
   // The shapes are checked as declared, before an archive member's data is inflated or decoded.
   checkShapes(logits.tensor.shape, targets.tensor.shape, targets.where, weight, posWeight);
 

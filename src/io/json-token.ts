@@ -64,14 +64,17 @@ export class JsonTokenizer {
     return m ? quote(m[0]) : quote(c);
   }
 
-  /** A JSON string at pos; escapes are decoded by JSON.parse on the exact token. `path` names it in messages. */
-  string(path = TOP): string {
+  /**
+   * A JSON string at pos; escapes are decoded by JSON.parse on the exact token. `path` names it in messages;
+   * a string longer than `max` characters is refused (a number or a name; a text field skipped may be longer).
+   */
+  string(path = TOP, max = MAX_NUMBER_CHARS): string {
     const t = this.text;
     const start = this.pos;
     let i = start + 1;
     let escaped = false;
     // a string is a number or a name: one past the bound is refused before the rest is read
-    const cap = start + 2 + MAX_NUMBER_CHARS;
+    const cap = start + 2 + max;
     for (; i < t.length; i++) {
       if (i >= cap) this.fail(start, `${prefix(path)}${tooLongToken('string')}`);
       const c = t.charCodeAt(i);

@@ -129,12 +129,16 @@ export async function readJsonDocument(src: SourceBytes): Promise<JsonDocument> 
 }
 
 /**
- * A file spec with an optional member: `data.npz:logits`, `model.safetensors:targets` or `step.pt:model.bias`.
- * The member part is split off only for .npz, .safetensors, .pt and .pth names, so ordinary paths with colons
- * are left alone.
+ * A file spec with an optional member or column selector: `data.npz:logits`, `model.safetensors:targets`,
+ * `step.pt:logits`, `preds.csv:logit_*`, `samples.jsonl:meta.label`, `eval/:logit` (a directory of tables).
+ * The part after ':' is split off only after those extensions (or a trailing slash), so ordinary paths with
+ * colons are left alone; an archive's member holds no ':', '/' or '\\', a table's selector may (quoted names).
  */
 export function splitMember(spec: string): { path: string; member?: string } {
-  const m = /^(.+\.(?:npz|safetensors|pt|pth)):([^/\\:]+)$/i.exec(spec);
+  const m =
+    /^(.+\.(?:npz|safetensors|pt|pth)):([^/\\:]+)$/i.exec(spec) ??
+    /^(.+\.(?:csv|tsv|txt|jsonl|ndjson|parquet)):(.+)$/is.exec(spec) ??
+    /^(.+[/\\]):(.+)$/s.exec(spec);
   return m ? { path: m[1], member: m[2] } : { path: spec };
 }
 

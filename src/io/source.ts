@@ -51,7 +51,7 @@ export interface SourceBytes {
 /** Reads named inputs, '-' meaning stdin, and refuses a second use of stdin. */
 export class SourceReader {
   private stdinUser: string | undefined;
-  constructor(private readonly io: Io) {}
+  constructor(readonly io: Io) {}
 
   async read(spec: string, role: string): Promise<SourceBytes> {
     if (spec === '-') {

@@ -23,7 +23,8 @@ import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
 import type { BroadcastPlan, Tensor } from '../core/tensor.js';
 import { formatOfName, sniffFormat } from './read-tensor.js';
-import type { ReadProgress, TensorFormat } from './read-tensor.js';
+import type { TensorFormat } from './read-tensor.js';
+import { tableSpec, withRoleField } from './table-open.js';
 import { CsvSource } from './csv-source.js';
 import { JsonSource } from './json-source.js';
 import { NPY_HEAD_BYTES, NpySource } from './npy-source.js';
@@ -115,6 +116,12 @@ export async function computeStreamed(
   inMemoryErrorBytes = IN_MEMORY_ERROR_BYTES,
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const { reduction, warnings } = o.flagReduction ?? { reduction: DEFAULT_REDUCTION, warnings: [] };
+  const tables = { ...o, logits: withRoleField(o.logits, 'logits'), targets: withRoleField(o.targets, 'targets') };
+  if (tableSpec(tables.logits) !== undefined || tableSpec(tables.targets) !== undefined) {
+    // tables (FILE:COLUMNS): one reader per file for both selections (./table-stream.ts)
+    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum');
+    return streamed && { problem: { ...streamed.problem, warnings }, result: streamed.result };
+  }
   const paths = [o.logits as string, o.targets as string];
   const opened: Opened[] = [];
   try {
@@ -128,7 +135,8 @@ export async function computeStreamed(
     const total = opened.reduce((a, f) => a + f.file.size, 0);
     const progress = o.read.progress?.(total);
     try {
-      const result = await stream(o, io, opened, paths.map(printableName), reduction as 'mean' | 'sum', progress);
+      const sources = await startSources(o, opened, paths.map(printableName), (n) => progress?.add(n));
+      const result = sources && (await stream(o, io, sources, reduction as 'mean' | 'sum'));
       progress?.finish();
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
@@ -225,17 +233,13 @@ async function reduceChunks(
   return { total, computing };
 }
 
-async function stream(
+/** The streamed computation over the logits' and targets' sources, started. */
+export async function stream(
   o: ComputeOptions,
   io: Io,
-  opened: Opened[],
-  paths: string[],
+  [logits, targets]: ElementSource[],
   reduction: 'mean' | 'sum',
-  progress: ReadProgress | undefined,
-): Promise<{ problem: Problem; result: BceResult } | undefined> {
-  const sources = await startSources(o, opened, paths, (n) => progress?.add(n));
-  if (sources === NOT_STREAMED) return NOT_STREAMED;
-  const [logits, targets] = sources;
+): Promise<{ problem: Problem; result: BceResult }> {
   const known = logits.knownShape();
   // weight and pos_weight are read whole, as the in-memory path reads them
   const reader = new SourceReader(io);

@@ -36,6 +36,8 @@ export interface TableReader {
   readonly where: string;
   /** the columns in the file's order */
   readonly columns: readonly TableColumn[];
+  /** false for a headerless CSV file, whose columns are selected by index only; absent: the columns have names */
+  readonly header?: boolean;
   /** the number of rows when the format declares it up front (Parquet metadata), else undefined */
   readonly rows?: number;
   /**
