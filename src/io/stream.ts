@@ -276,6 +276,6 @@ async function stream(
       reduction,
       warnings: [],
     },
-    result: { reduction, shape: [...shape], loss },
+    result: { reduction, shape: [...shape], loss, sums: reduced.total.state() },
   };
 }
