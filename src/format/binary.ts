@@ -123,11 +123,12 @@ function centralEntry(e: ZipEntry, limit: number): Uint8Array {
   // the ZIP64 extra holds, in this order, exactly the fields that are 0xffffffff in the entry
   const values = [...(bigSize ? [e.size, e.size] : []), ...(bigOffset ? [e.offset] : [])];
   const extra = values.length > 0 ? fields([2, 1], [2, 8 * values.length], ...values.map((v): [8, number] => [8, v])) : new Uint8Array(0);
-  const base = entryFields(e, bigSize || bigOffset);
+  const zip64 = bigSize || bigOffset;
   return concat(
-    fields([4, 0x02014b50], [2, 45]),
-    base,
-    fields([2, extra.length], [2, 0], [2, 0], [2, 0], [4, 0], [4, bigOffset ? U32 : e.offset]),
+    // made by Unix (3), as numpy's zipfile says, with its mode rw------- in the external attributes
+    fields([4, 0x02014b50], [2, (3 << 8) | (zip64 ? 45 : 20)]),
+    entryFields(e, zip64),
+    fields([2, extra.length], [2, 0], [2, 0], [2, 0], [4, 0o600 << 16], [4, bigOffset ? U32 : e.offset]),
     e.name,
     extra,
   );
