@@ -47,7 +47,7 @@ export function declareMerge(program: Command, parsed: (o: MergeOptions) => void
 Examples:
   $ ls parts/*.npz | xargs -P 4 -I{} bce -l {}:logits -t {}:targets -f partial -o {}.partial
   $ bce merge parts/*.partial                           the mean over every part's rows
-  $ parallel bce -l {} -t {.}.labels.csv -f partial ::: parts/*.csv | bce merge --json`,
+  $ parallel bce -l {}:logits -t {}:targets -f partial ::: parts/*.npz | bce merge --json`,
     );
   addFlags(cmd, mergeFlags).action((partials: string[], raw: Record<string, unknown>) => {
     refuseEarlyOptions(program, 'merge', '[partial...] [options]');
