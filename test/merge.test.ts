@@ -3,6 +3,8 @@
  * over the whole file and against the exact loss mpmath computed (fixtures/merge/, generate.py there).
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fuzzRuns } from './helpers/fuzz.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +85,22 @@ describe('merging the partials of a file split by rows', () => {
     expect(all).toMatchObject({ bce_partial: 1, reduction: 'mean', count: ROWS * C, rows: ROWS, shape: [C], scale: 0 });
   });
 
+  it('--per-class: the merged per-class table is the one run\'s (sums, means, shares, positives, pos_weight)', async () => {
+    const cuts = [0, 3000, 16384, 25000, ROWS];
+    const lines: string[] = [];
+    for (let k = 0; k + 1 < cuts.length; k++) lines.push(await partialOf(cuts[k], cuts[k + 1], 'mean', ['--per-class']));
+    const m = await runBce(['merge', '--json'], { stdin: lines.join('') });
+    const one = await runBce(['-l', join(dir, 'logits.npy'), '-t', join(dir, 'targets.npy'), ...P, '--per-class', '--json']);
+    const [a, b] = [JSON.parse(m.stdout), JSON.parse(one.stdout)];
+    expect(a.per_class).toEqual(b.per_class);
+    expect(a.loss).toBe(b.loss);
+    expect(a.per_class.map((c: { pos_weight: number }) => c.pos_weight)).toEqual([1, 2, 0.5, 3]);
+    // a part without the per-class sums does not merge with parts that have them
+    const bare = await partialOf(0, 10, 'mean');
+    const r = await runBce(['merge'], { stdin: lines[0] + bare });
+    expect(r.stderr).toBe('bce: <stdin>:2: <stdin>:1 has per-class sums and <stdin>:2 has not: give --per-class to every part or to none\n');
+  });
+
   it('a streamed run (npy files, mean) writes the partial the in-memory run writes', async () => {
     const streamed = await partialOf(100, 39000, 'mean');
     // --label-smoothing 0 keeps the targets as they are and reads the files whole
@@ -151,5 +169,23 @@ describe('bce merge refuses what does not merge, naming the file and line', () =
     expect((await runBce([seed, '--grad', '-f', 'partial'])).stderr).toBe('bce: --format partial is a mean or a sum, without --grad\n');
     const bundle = JSON.stringify({ logits: [1], targets: [1], reduction: 'none' });
     expect((await runBce(['-', '-f', 'partial'], { stdin: bundle })).stderr).toBe('bce: --format partial needs reduction mean or sum, not none\n');
+  });
+});
+
+describe('bce merge on mutated partials', () => {
+  it('merges or refuses in one line (exit 0 or 2), never a crash', async () => {
+    const base =
+      '{"bce_partial": 1, "reduction": "mean", "count": 4, "rows": 2, "shape": [2], "sum": [2.5, 1e-17], "scale": 0, ' +
+      '"per_class": {"count": 2, "sums": [[1, 0], [1.5, 1e-17]], "positives": [1, 2], "pos_weight": [[1, 1], [2, 3]], "weight": [[1, 1], [1, 1]]}}\n';
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: base.length }), fc.integer({ min: 0, max: 6 }), fc.string({ maxLength: 4 }), async (at, cut, insert) => {
+        const text = base + base.slice(0, at) + insert + base.slice(at + cut);
+        const r = await runBce(['merge', '--json'], { stdin: text });
+        expect([0, 2]).toContain(r.code);
+        if (r.code === 2) expect(r.stderr).toMatch(/^bce: [^\n]*\n$/);
+        else expect(JSON.parse(r.stdout).reduction).toMatch(/^(mean|sum)$/);
+      }),
+      { numRuns: fuzzRuns(300) },
+    );
   });
 });

@@ -87,7 +87,8 @@ const computeSchema = z.pipe(
     rule((o) => {
       const format = outputFormatOf(o);
       if (format === 'table' || format === 'json') return undefined;
-      const view = VIEWS.find(([, key]) => o[key] !== undefined && o[key] !== false);
+      // a partial carries the per-class sums, for bce merge to show
+      const view = VIEWS.find(([, key]) => o[key] !== undefined && o[key] !== false && !(format === 'partial' && key === 'perClass'));
       return view && `${view[0]} shows in the table or json format, not ${format}`;
     }),
     rule((o) => (o.bins !== undefined && !o.hist && !o.histLog ? '--bins needs --hist or --hist-log' : undefined)),
@@ -176,12 +177,12 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
     },
     { threads },
   );
-  if (isBinary(o.format) || o.format === 'partial') {
-    await writeOutputs(o.format, o.output, io, result);
-    return ExitCode.ok;
-  }
   // --per-class, --hist, --step and ndjson need more numbers: computed by a module loaded only then
   const views = wantsViews(o) ? (await import('./views.js')).computeViews(o, problem, targets, result) : {};
+  if (isBinary(o.format) || o.format === 'partial') {
+    await writeOutputs(o.format, o.output, io, result, views.perClass);
+    return ExitCode.ok;
+  }
   const extras = { labelSmoothing: o.labelSmoothing, ...views };
   let chunks: Iterable<string>;
   if (o.format === 'json') chunks = formatJson(result, extras);

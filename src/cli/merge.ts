@@ -11,7 +11,9 @@ import { InputError, UsageError, quote } from '../errors.js';
 import { ExitCode } from '../errors.js';
 import { ExactSum } from '../core/exact-sum.js';
 import { PARTIAL_VERSION, formatPartial } from '../format/partial.js';
-import type { Partial } from '../format/partial.js';
+import type { Partial, PartialClasses } from '../format/partial.js';
+import { perClassFrom } from '../core/stats.js';
+import type { PerClass } from '../core/stats.js';
 import { formatJson } from '../format/json.js';
 import { loadPaint } from '../format/paint.js';
 import { colorLevel } from './color.js';
@@ -65,14 +67,18 @@ const jsonNum = z.union([
 ]);
 const whole = z.number().check(z.int(), z.minimum(0));
 
+const pair = z.tuple([jsonNum, jsonNum]);
 const partialSchema = z.object({
   bce_partial: z.literal(PARTIAL_VERSION),
   reduction: z.enum(['mean', 'sum']),
   count: whole,
   rows: whole,
   shape: z.array(whole),
-  sum: z.tuple([jsonNum, jsonNum]),
+  sum: pair,
   scale: z.union([z.literal(0), z.literal(64)]),
+  per_class: z.optional(
+    z.object({ count: whole, sums: z.array(pair), positives: z.array(whole), pos_weight: z.array(pair), weight: z.array(pair) }),
+  ),
 });
 
 /** A partial and where it was read, for messages. */
@@ -101,10 +107,18 @@ function parsePartials(name: string, text: string): Located[] {
       const field = issue.path.length > 0 ? `"${issue.path.join('.')}"` : 'the document';
       throw new InputError(where, `not a partial of bce -f partial (version ${PARTIAL_VERSION}): ${field} is missing or wrong`);
     }
-    const p = r.data;
+    const { per_class: k, ...p } = r.data;
     const count = p.rows * p.shape.reduce((a, b) => a * b, 1);
     if (count !== p.count) throw new InputError(where, `count ${p.count} is not rows x shape (${count})`);
-    found.push({ partial: { ...p, sum: [p.sum[0], p.sum[1]] }, where });
+    const partial: Partial = { ...p, sum: [p.sum[0], p.sum[1]] };
+    if (k) {
+      const classes = p.shape.length > 0 ? p.shape[p.shape.length - 1] : 1;
+      if ([k.sums, k.positives, k.pos_weight, k.weight].some((a) => a.length !== classes) || k.count * classes !== count) {
+        throw new InputError(where, `"per_class" does not hold ${classes} classes of ${count / classes} elements, as the shape says`);
+      }
+      partial.perClass = { count: k.count, sums: k.sums, positives: k.positives, posWeight: k.pos_weight, weight: k.weight };
+    }
+    found.push({ partial, where });
   }
   return found;
 }
@@ -125,6 +139,10 @@ export function mergePartials(parts: readonly Located[]): Partial {
     if (!sameShape(p.shape, first.partial.shape)) {
       throw new InputError(where, `rows of shape [${p.shape.join(', ')}], but ${first.where} has rows of shape [${first.partial.shape.join(', ')}]`);
     }
+    if (Boolean(p.perClass) !== Boolean(first.partial.perClass)) {
+      const [has, hasNot] = p.perClass ? [where, first.where] : [first.where, where];
+      throw new InputError(where, `${has} has per-class sums and ${hasNot} has not: give --per-class to every part or to none`);
+    }
     total.add(p.sum[0], p.scale);
     total.add(p.sum[1], p.scale);
     count += p.count;
@@ -132,7 +150,43 @@ export function mergePartials(parts: readonly Located[]): Partial {
   }
   const plain = total.value();
   const scale: 0 | 64 = plain - plain === 0 || plain !== plain ? 0 : 64;
-  return { reduction: first.partial.reduction, count, rows, shape: first.partial.shape, sum: total.pair(-scale), scale };
+  const merged: Partial = { reduction: first.partial.reduction, count, rows, shape: first.partial.shape, sum: total.pair(-scale), scale };
+  if (first.partial.perClass) merged.perClass = mergeClasses(parts.map((l) => l.partial.perClass as PartialClasses));
+  return merged;
+}
+
+/** The lower of two minima and the higher of two maxima; NaN in either stays NaN. */
+function widen(a: readonly [number, number], b: readonly [number, number]): [number, number] {
+  const nan = a[0] !== a[0] || b[0] !== b[0];
+  return nan ? [NaN, NaN] : [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+/** Per class: the sums added exactly, the counts and positives added, the ranges widened. */
+function mergeClasses(parts: readonly PartialClasses[]): PartialClasses {
+  const sums = parts[0].sums.map(() => new ExactSum());
+
+  const first = parts[0];
+  const out: PartialClasses = { ...first, count: 0, positives: first.positives.map(() => 0), posWeight: [...first.posWeight], weight: [...first.weight] };
+  for (const k of parts) {
+    out.count += k.count;
+    k.sums.forEach((s, c) => {
+      sums[c].add(s[0]);
+      sums[c].add(s[1]);
+      out.positives[c] += k.positives[c];
+      out.posWeight[c] = widen(out.posWeight[c], k.posWeight[c]);
+      out.weight[c] = widen(out.weight[c], k.weight[c]);
+    });
+  }
+  return { ...out, sums: sums.map((s) => s.pair()) };
+}
+
+/** The per-class statistics of a merged partial, for the table and JSON writers. */
+function perClassOf(p: Partial): PerClass | undefined {
+  const k = p.perClass;
+  if (!k) return undefined;
+  const range = ([min, max]: readonly [number, number]) => ({ min, max });
+  const total = lossOf({ ...p, reduction: 'sum' });
+  return perClassFrom({ sums: k.sums, positives: k.positives, count: k.count, weight: k.weight.map(range), posWeight: k.posWeight.map(range), total });
 }
 
 /** The mean or sum a partial stands for, as the kernel gives it (ChunkSums.result): rounded once, then divided. */
@@ -156,11 +210,11 @@ export async function runMerge(o: MergeOptions, io: Io): Promise<number> {
   const result = { reduction: merged.reduction, shape: [merged.rows, ...merged.shape], loss: lossOf(merged) };
   let chunks: Iterable<string>;
   if (o.format === 'partial') chunks = [formatPartial(merged)];
-  else if (o.format === 'json') chunks = formatJson(result);
+  else if (o.format === 'json') chunks = formatJson(result, { perClass: perClassOf(merged) });
   else {
     const { formatTable } = await import('../format/table.js');
     const level = o.output !== undefined ? (o.color === 'always' ? 1 : 0) : colorLevel(o.color, io.env, io.stdoutIsTTY);
-    chunks = [formatTable(result, { precision: o.precision, paint: await loadPaint(level) })];
+    chunks = [formatTable(result, { precision: o.precision, paint: await loadPaint(level), perClass: perClassOf(merged) })];
   }
   if (o.output !== undefined) await io.writeFileAtomic(o.output, chunks);
   else await io.writeStdout(chunks);

@@ -5,6 +5,7 @@
  */
 import type { Io } from '../io/source.js';
 import type { BceResult } from '../core/kernel.js';
+import type { PerClass } from '../core/stats.js';
 import { UsageError, printableName } from '../errors.js';
 import { BINARY_FORMATS, formatBinary, outputTensors } from '../format/binary.js';
 import type { BinaryFormat } from '../format/binary.js';
@@ -69,9 +70,15 @@ export function checkTerminal(format: string, output: string | undefined, io: Io
 }
 
 /** Writes a result in a binary format or as a partial: to -o's file atomically, or to stdout. */
-export async function writeOutputs(format: BinaryFormat | 'partial', output: string | undefined, io: Io, result: BceResult): Promise<void> {
+export async function writeOutputs(
+  format: BinaryFormat | 'partial',
+  output: string | undefined,
+  io: Io,
+  result: BceResult,
+  perClass?: PerClass,
+): Promise<void> {
   if (format === 'partial' && result.reduction === 'none') throw new UsageError('--format partial needs reduction mean or sum, not none');
-  const chunks = format === 'partial' ? [formatPartial(partialOf(result))] : formatBinary(format, outputTensors(result));
+  const chunks = format === 'partial' ? [formatPartial(partialOf(result, perClass))] : formatBinary(format, outputTensors(result));
   if (output !== undefined) await io.writeFileAtomic(output, chunks);
   else await io.writeStdout(chunks);
 }

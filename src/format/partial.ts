@@ -4,6 +4,7 @@
  * compensated sums (a pair whose exact sum is the part's total) add exactly.
  */
 import type { BceResult } from '../core/kernel.js';
+import type { PerClass } from '../core/stats.js';
 import { jsonNumber } from './number.js';
 
 /** The version of the document's layout: a merge refuses another. */
@@ -21,13 +22,36 @@ export interface Partial {
   sum: readonly [number, number];
   /** 0, or 64 when the plain sum overflowed and the pair holds the total at 2^-64 */
   scale: 0 | 64;
+  /** with --per-class: per class (the last dimension) */
+  perClass?: PartialClasses;
 }
 
-/** The partial of a mean or sum result (BceResult.sums is set for those). */
-export function partialOf(r: BceResult): Partial {
+/** The per-class part of a partial: each class's loss sum as a pair, its positives, the operands' ranges. */
+export interface PartialClasses {
+  /** elements per class */
+  count: number;
+  sums: (readonly [number, number])[];
+  positives: number[];
+  /** [min, max] of pos_weight and of weight over the class's elements */
+  posWeight: (readonly [number, number])[];
+  weight: (readonly [number, number])[];
+}
+
+/** The partial of a mean or sum result (BceResult.sums is set for those), with its per-class statistics if given. */
+export function partialOf(r: BceResult, perClass?: PerClass): Partial {
   const [s, c, scaled] = r.sums ?? [0, 0, 0];
   const count = r.shape.reduce((a, b) => a * b, 1);
+  const classes = perClass?.classes;
   return {
+    ...(classes && {
+      perClass: {
+        count: classes.length > 0 ? classes[0].count : 0,
+        sums: classes.map((k) => k.sumPair),
+        positives: classes.map((k) => k.positives),
+        posWeight: classes.map((k) => [k.posWeight.min, k.posWeight.max] as const),
+        weight: classes.map((k) => [k.weight.min, k.weight.max] as const),
+      },
+    }),
     reduction: r.reduction === 'sum' ? 'sum' : 'mean',
     count,
     rows: r.shape.length === 0 ? 1 : r.shape[0],
@@ -37,10 +61,22 @@ export function partialOf(r: BceResult): Partial {
   };
 }
 
-/** One line: {"bce_partial": 1, "reduction": ..., "count": ..., "rows": ..., "shape": [...], "sum": [s, c], "scale": 0} */
+const pair = (v: readonly [number, number]) => `[${jsonNumber(v[0])}, ${jsonNumber(v[1])}]`;
+const pairs = (vs: readonly (readonly [number, number])[]) => `[${vs.map(pair).join(', ')}]`;
+
+/**
+ * One line: {"bce_partial": 1, "reduction": ..., "count": ..., "rows": ..., "shape": [...], "sum": [s, c], "scale": 0}
+ * and, with --per-class, "per_class": {"count": ..., "sums": [[s, c], ...], "positives": [...], "pos_weight": [[min, max], ...], "weight": [...]}
+ */
 export function formatPartial(p: Partial): string {
-  return (
+  let line =
     `{"bce_partial": ${PARTIAL_VERSION}, "reduction": "${p.reduction}", "count": ${p.count}, "rows": ${p.rows}, ` +
-    `"shape": [${p.shape.join(', ')}], "sum": [${jsonNumber(p.sum[0])}, ${jsonNumber(p.sum[1])}], "scale": ${p.scale}}\n`
-  );
+    `"shape": [${p.shape.join(', ')}], "sum": ${pair(p.sum)}, "scale": ${p.scale}`;
+  const k = p.perClass;
+  if (k) {
+    line +=
+      `, "per_class": {"count": ${k.count}, "sums": ${pairs(k.sums)}, "positives": [${k.positives.join(', ')}], ` +
+      `"pos_weight": ${pairs(k.posWeight)}, "weight": ${pairs(k.weight)}}`;
+  }
+  return `${line}}\n`;
 }
