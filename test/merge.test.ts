@@ -145,7 +145,7 @@ describe('bce merge refuses what does not merge, naming the file and line', () =
     ['not JSON', `${doc({})}{"bce_partial": 1,\n`, "bce: <stdin>:2: not a JSON document: '{\"bce_partial\": 1,'"],
     ['another version', doc({ bce_partial: 2 }), 'bce: <stdin>:1: not a partial of bce -f partial (version 1): "bce_partial" is missing or wrong'],
     ['a count that is not rows x shape', doc({ count: 7 }), 'bce: <stdin>:1: count 7 is not rows x shape (6)'],
-    ['nothing', '\n\n', 'bce: merge: no partials were given (nothing on stdin)'],
+    ['nothing', '\n\n', 'bce: <stdin>: no partials in it (one per line, as bce -f partial writes them)'],
   ];
   for (const [what, stdin, message] of cases) {
     it(what, async () => {
@@ -153,6 +153,13 @@ describe('bce merge refuses what does not merge, naming the file and line', () =
       expect(r).toMatchObject({ code: 2, stdout: '', stderr: `${message}\n` });
     });
   }
+
+  it('no file and stdin a terminal: a usage error; binary input: quoted, escaped', async () => {
+    const r = await runBce(['merge']);
+    expect(r).toMatchObject({ code: 2, stderr: 'bce: merge: give the partial files, or pipe them to stdin\n' });
+    const npy = await runBce(['merge', 'fixtures/outputs/loss-0d.npy']);
+    expect(npy.stderr).toMatch(/^bce: fixtures\/outputs\/loss-0d\.npy:1: not a JSON document: "\uFFFDNUMPY\\x01\\x00v\\x00\{[^\n]*\n$/);
+  });
 
   it('a file is named by its path', async () => {
     const f = join(tmp, 'bad.partial');

@@ -10,6 +10,7 @@ import { SourceReader } from '../io/source.js';
 import { InputError, UsageError, quote } from '../errors.js';
 import { ExitCode } from '../errors.js';
 import { ExactSum } from '../core/exact-sum.js';
+import { sameShape } from '../core/tensor.js';
 import { PARTIAL_VERSION, formatPartial } from '../format/partial.js';
 import type { Partial, PartialClasses } from '../format/partial.js';
 import { perClassFrom } from '../core/stats.js';
@@ -123,11 +124,8 @@ function parsePartials(name: string, text: string): Located[] {
   return found;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-
 /** The partials' exact total, checked to agree in reduction and shape. */
 export function mergePartials(parts: readonly Located[]): Partial {
-  if (parts.length === 0) throw new UsageError('merge: no partials were given (nothing on stdin)');
   const first = parts[0];
   const total = new ExactSum();
   let count = 0;
@@ -202,10 +200,13 @@ export async function runMerge(o: MergeOptions, io: Io): Promise<number> {
   if (o.partials.length === 0 && io.stdinIsTTY) throw new UsageError('merge: give the partial files, or pipe them to stdin');
   const reader = new SourceReader(io);
   const parts: Located[] = [];
+  const names: string[] = [];
   for (const spec of specs) {
     const src = await reader.read(spec, 'a partial');
+    names.push(src.name);
     parts.push(...parsePartials(src.name, new TextDecoder().decode(src.bytes)));
   }
+  if (parts.length === 0) throw new InputError(names.join(', '), 'no partials in it (one per line, as bce -f partial writes them)');
   const merged = mergePartials(parts);
   const result = { reduction: merged.reduction, shape: [merged.rows, ...merged.shape], loss: lossOf(merged) };
   let chunks: Iterable<string>;
