@@ -196,3 +196,13 @@ describe('bce merge on mutated partials', () => {
     );
   });
 });
+
+describe('bce merge in the shell completion', () => {
+  it('is offered as a command, with its format choices', async () => {
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const script = (await runBce(['completion', shell])).stdout;
+      expect(script).toContain('merge');
+      expect(script).toMatch(/table[ ,'"]+json[ ,'"]+partial/);
+    }
+  });
+});
