@@ -169,6 +169,18 @@ describe('the rules of the binary formats', () => {
     expect(r.stderr).toBe('bce: --per-class shows in the table or json format, not npz\n');
   });
 
+  it('a reader that closes the pipe early (head -c): quiet exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bce-outputs-'));
+    const x = join(dir, 'x.npy');
+    writeFileSync(x, joined(writeNpy({ name: 'x', shape: [1_000_000], data: new Float64Array(1_000_000).fill(0.5) })));
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" -l "${x}" -t "${x}" -r none --grad -f npz | head -c 100 | wc -c`], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('100');
+    expect(r.status).toBe(0);
+  });
+
   it('-o writes bytes atomically and keeps the replaced file\'s mode; a full disk exits 74', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bce-outputs-'));
     const out = join(dir, 'out.npz');
