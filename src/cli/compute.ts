@@ -119,6 +119,8 @@ Examples:
   $ bce run.json --per-class                             which class contributes most to the loss
   $ bce run.json --hist-log                              how the element losses spread, in decades
   $ bce run.json --step 0.1                              the loss before and after one SGD step
+  $ bce -l x.npy -t y.npy -r none --grad -o out.npz     float64 loss and grad tensors for numpy.load
+  $ bce -l part-1.npy -t labels-1.npy -f partial         a part's sum, for bce merge (see bce merge --help)
   $ bce explain fixtures/examples/seed.json              the loss taken apart, step by step
   $ eval "$(bce completion bash)"                        tab completion (also zsh, fish)
 
