@@ -337,6 +337,45 @@ endToEnd('npy', `NPY ${SIZES.npy / 1e6}M float64`, pyNpy, hasNumpy, 'numpy.load 
   } else row({ what: `CSV table ${n / 1e6}M rows by column`, unit: 's', bce: hasTime ? 'failed' : 'no /usr/bin/time' });
 }
 
+// Binary outputs: the element losses and the gradient written as float64 tensors to an .npz (-o, atomic,
+// synced), against numpy.load + torch (autograd) + np.savez of the same two tensors. Target: <= 1 s for 10M.
+{
+  const f = files.npy;
+  const runs = Math.min(RUNS, 5);
+  log(`bench: NPY ${f.n} elements -r none --grad -o out.npz (${runs} runs each)`);
+  const npz = join(out, 'out.npz');
+  const pyNpz = `import numpy as np, torch
+import torch.nn.functional as F
+x = torch.from_numpy(np.load(${JSON.stringify(f.logits)})).requires_grad_()
+y = torch.from_numpy(np.load(${JSON.stringify(f.targets)}))
+loss = F.binary_cross_entropy_with_logits(x, y, reduction='none')
+loss.backward(torch.ones_like(loss))
+np.savez(${JSON.stringify(join(out, 'peer.npz'))}, loss=loss.detach().numpy(), grad=x.grad.numpy())`;
+  const [b, p] = alternate(
+    [
+      { cmd: process.execPath, argv: [BCE, '-l', f.logits, '-t', f.targets, '-r', 'none', '--grad', '-o', npz], rss: true },
+      hasTorch ? { cmd: PY, argv: ['-c', pyNpz], env: pyEnv, rss: true } : null,
+    ],
+    runs,
+  );
+  rmSync(npz, { force: true });
+  rmSync(join(out, 'peer.npz'), { force: true });
+  if (b.ok) {
+    row({
+      what: `NPY ${SIZES.npy / 1e6}M float64 -r none --grad -o out.npz: end to end`,
+      unit: 's',
+      bce: b.ms / 1000,
+      peerName: 'numpy.load + torch + np.savez',
+      peer: p?.ok ? p.ms / 1000 : null,
+      ratio: p?.ok ? b.ms / p.ms : null,
+      bceMiB: b.peakMiB,
+      peerMiB: p?.peakMiB ?? null,
+      target: '<= 1 s',
+      note: p && !p.ok ? `peer failed: ${p.stderr.slice(0, 120)}` : undefined,
+    });
+  } else row({ what: `NPY ${SIZES.npy / 1e6}M -r none --grad -o out.npz`, unit: 's', bce: 'failed', note: b.stderr.slice(0, 160) });
+}
+
 // ---- the kernel alone -----------------------------------------------------------------------------
 const KN = quick ? 2_000_000 : 10_000_000;
 log(`bench: kernel alone (${KN} elements, ${RUNS} runs each)`);

@@ -76,7 +76,7 @@ function checkStdout(): void {
   if (stdoutFailure !== undefined && !stdoutClosed) throw new OutputError(`stdout: ${reasonOf(stdoutFailure)}`);
 }
 
-async function writeStdout(chunks: Iterable<string>): Promise<void> {
+async function writeStdout(chunks: Iterable<string | Uint8Array>): Promise<void> {
   const out = process.stdout;
   for (const chunk of chunks) {
     if (stdoutClosed) return;
@@ -175,8 +175,12 @@ function outputFailure(path: string, e: unknown, opening: boolean, reasons: Reco
   return new UsageError(`-o ${shown}: cannot write there: ${reason}`);
 }
 
-async function writeChunks(handle: FileHandle, chunks: Iterable<string>): Promise<void> {
-  for (const chunk of chunks) await handle.write(chunk);
+async function writeChunks(handle: FileHandle, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') await handle.write(chunk);
+    // a write may take part of the bytes (a pipe): the rest follows
+    else for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at)).bytesWritten;
+  }
 }
 
 /**
@@ -186,7 +190,7 @@ async function writeChunks(handle: FileHandle, chunks: Iterable<string>): Promis
  * Anything else that exists (/dev/null, a FIFO) is written in place: renaming over a device would replace
  * the device with a plain file.
  */
-async function writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void> {
+async function writeFileAtomic(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const target = await finalTarget(path);
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new UsageError(`-o ${printableName(path)}: cannot write there: ${REASONS.EISDIR}`);
@@ -231,7 +235,7 @@ async function keepOwnerAndMode(handle: FileHandle, old: Stats): Promise<void> {
   await handle.chmod(old.mode & 0o7777);
 }
 
-async function writeInPlace(path: string, target: string, chunks: Iterable<string>): Promise<void> {
+async function writeInPlace(path: string, target: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const handle = await open(target, 'w').catch((e) => {
     throw outputFailure(path, e, true);
   });

@@ -8,6 +8,7 @@ import type { Io } from './io/source.js';
 import { runCompute } from './cli/compute.js';
 import { runVerify } from './cli/verify.js';
 import { runExplain } from './cli/explain.js';
+import { runMerge } from './cli/merge.js';
 import { completionScript } from './cli/completion.js';
 
 export function isEpipe(e: unknown): boolean {
@@ -37,6 +38,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     if (inv.kind === 'verify') return await runVerify(inv.options, io);
     if (inv.kind === 'explain') return await runExplain(inv.options, io);
+    if (inv.kind === 'merge') return await runMerge(inv.options, io);
     if (inv.kind === 'completion') {
       await io.writeStdout([completionScript(inv.shell, inv.spec)]);
       return ExitCode.ok;

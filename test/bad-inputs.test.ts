@@ -55,6 +55,13 @@ const cases: [string, string[], string?][] = [
   ['garbage npz', [`${B}/not-a-zip.npz`]],
   ['npz with a bad CRC', [`${B}/bad-crc.npz`]],
   ['safetensors with bad offsets', [`${B}/st-bad-offsets.safetensors`]],
+  // partials for bce merge
+  ['merge: partials of two reductions', ['merge', `${T}/partial-reductions.partial`]],
+  ['merge: partials of two row shapes', ['merge', `${T}/partial-shapes.partial`]],
+  ['merge: a partial of another version', ['merge', `${T}/partial-version.partial`]],
+  ['merge: a count that is not rows x shape', ['merge', `${T}/partial-count.partial`]],
+  ['merge: per-class sums for 2 classes of 3', ['merge', `${T}/partial-per-class.partial`]],
+  ['merge: a line with an ANSI sequence and a BEL', ['merge', `${T}/partial-control.partial`]],
   // the command line
   ['a missing file', ['-l', 'no/such/file.csv', '-t', `${ok}/targets.csv`]],
   ['a directory', ['-l', 'fixtures', '-t', `${ok}/targets.csv`]],

@@ -16,17 +16,19 @@ import { ExitCode } from '../errors.js';
 import { commandTypo } from './suggest.js';
 import { streamable } from './stream-check.js';
 import { Progress } from '../format/progress.js';
+import { BINARY_FORMATS } from '../format/binary.js';
+import { binaryRules, checkTerminal, isBinary, outputFormatOf, writeOutputs } from './outputs.js';
 import {
   addFlags,
   colorFlag,
   flag,
   formatFlags,
-  formatOf,
   inputFlags,
   jsonRule,
   labelSmoothingFlag,
   numberText,
   on,
+  outputFlag,
   optionsSchema,
   parseOptions,
   precisionFlag,
@@ -36,7 +38,7 @@ import {
   withInputs,
 } from './options.js';
 
-const FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
+const FORMATS = ['table', 'json', 'csv', 'ndjson', ...BINARY_FORMATS, 'partial'] as const;
 
 const computeFlags = {
   ...inputFlags,
@@ -45,11 +47,7 @@ const computeFlags = {
   ...formatFlags(FORMATS, 'output'),
   precision: precisionFlag('significant digits in table and csv output (1-17); JSON always round-trips'),
   color: colorFlag,
-  output: flag(
-    () => new Option('-o, --output <file>', 'write the result to this file atomically instead of stdout'),
-    z.optional(z.string().check(z.minLength(1))),
-    'a file name, or - for stdout',
-  ),
+  output: outputFlag,
   quiet: quietFlag('no warnings and no progress bar on stderr (errors still go there)'),
   perClass: flag(
     () => new Option('--per-class', 'per class (the last dimension): mean loss, positives, pos_weight and weight in effect, share of the total loss'),
@@ -85,10 +83,12 @@ const VIEWS = [
 const computeSchema = z.pipe(
   optionsSchema(computeFlags).check(
     jsonRule,
+    ...binaryRules,
     rule((o) => {
-      const format = formatOf(o);
+      const format = outputFormatOf(o);
       if (format === 'table' || format === 'json') return undefined;
-      const view = VIEWS.find(([, key]) => o[key] !== undefined && o[key] !== false);
+      // a partial carries the per-class sums, for bce merge to show
+      const view = VIEWS.find(([, key]) => o[key] !== undefined && o[key] !== false && !(format === 'partial' && key === 'perClass'));
       return view && `${view[0]} shows in the table or json format, not ${format}`;
     }),
     rule((o) => (o.bins !== undefined && !o.hist && !o.histLog ? '--bins needs --hist or --hist-log' : undefined)),
@@ -99,7 +99,7 @@ const computeSchema = z.pipe(
       ...rest,
       grad: rest.grad ?? false,
       gradTargets: rest.gradTargets ?? false,
-      format: formatOf(o),
+      format: outputFormatOf(o),
       /** -o -: stdout */
       output: output === '-' ? undefined : output,
       /** --hist / --hist-log: a histogram of the element losses, linear or logarithmic bins */
@@ -119,6 +119,8 @@ Examples:
   $ bce run.json --per-class                             which class contributes most to the loss
   $ bce run.json --hist-log                              how the element losses spread, in decades
   $ bce run.json --step 0.1                              the loss before and after one SGD step
+  $ bce -l x.npy -t y.npy -r none --grad -o out.npz     float64 loss and grad tensors for numpy.load
+  $ bce -l part-1.npy -t labels-1.npy -f partial         a part's sum, for bce merge (see bce merge --help)
   $ bce explain fixtures/examples/seed.json              the loss taken apart, step by step
   $ eval "$(bce completion bash)"                        tab completion (also zsh, fish)
 
@@ -152,6 +154,7 @@ async function readInputs(o: ComputeOptions, io: Io) {
 export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   // a bad BCE_THREADS is refused before any input is read
   const threads = threadsFromEnv(io.env);
+  checkTerminal(o.format, o.output, io);
   // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
   const progress = (total: number) => new Progress(io, total, !o.quiet);
   const { streamed, problem } = await readInputs({ ...o, read: { ...o.read, progress } }, io).catch((e: unknown) => {
@@ -178,6 +181,10 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   );
   // --per-class, --hist, --step and ndjson need more numbers: computed by a module loaded only then
   const views = wantsViews(o) ? (await import('./views.js')).computeViews(o, problem, targets, result) : {};
+  if (isBinary(o.format) || o.format === 'partial') {
+    await writeOutputs(o.format, o.output, io, result, views.perClass);
+    return ExitCode.ok;
+  }
   const extras = { labelSmoothing: o.labelSmoothing, ...views };
   let chunks: Iterable<string>;
   if (o.format === 'json') chunks = formatJson(result, extras);

@@ -146,6 +146,13 @@ export const precisionFlag = (help: string) =>
     'a whole number of significant digits from 1 to 17',
   );
 
+/** -o, --output: a file written atomically, or - for stdout. */
+export const outputFlag = flag(
+  () => new Option('-o, --output <file>', 'write the result to this file atomically instead of stdout'),
+  z.optional(z.string().check(z.minLength(1))),
+  'a file name, or - for stdout',
+);
+
 /** -q, --quiet, with the help of the command (what it keeps off stderr or stdout). */
 export const quietFlag = (help: string) => flag(() => new Option('-q, --quiet', help), on);
 

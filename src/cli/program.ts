@@ -9,6 +9,8 @@ import { declareVerify } from './verify.js';
 import type { VerifyOptions } from './verify.js';
 import { declareExplain } from './explain.js';
 import type { ExplainOptions } from './explain.js';
+import { declareMerge } from './merge.js';
+import type { MergeOptions } from './merge.js';
 import { declareCompletion } from './completion.js';
 import type { CompletionSpec, Shell } from './completion.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -20,6 +22,7 @@ export type Invocation =
   | { kind: 'compute'; options: ComputeOptions }
   | { kind: 'verify'; options: VerifyOptions }
   | { kind: 'explain'; options: ExplainOptions }
+  | { kind: 'merge'; options: MergeOptions }
   /** print a completion script for `shell`, written from `spec` */
   | { kind: 'completion'; shell: Shell; spec: CompletionSpec }
   /** help or version was shown, or commander rejected the command line: print and exit */
@@ -49,6 +52,7 @@ function buildProgram(out: { stdout: string; stderr: string }, result: { invocat
   program.enablePositionalOptions();
   declareVerify(program, (options) => (result.invocation = { kind: 'verify', options }));
   declareExplain(program, (options) => (result.invocation = { kind: 'explain', options }));
+  declareMerge(program, (options) => (result.invocation = { kind: 'merge', options }));
   declareCompletion(program, (shell, spec) => (result.invocation = { kind: 'completion', shell, spec }));
   return program;
 }

@@ -150,6 +150,15 @@ export class ChunkSums {
       this.low.add(cc * DOWN);
     }
   }
+  /**
+   * The total as one partial sum, which add() takes back: (sum, compensation, 0), or the total at 2^-64 and 1
+   * when the plain one is not to be used. A ChunkSums given only this state gives the same result().
+   */
+  state(): [number, number, number] {
+    const v = this.plain.value;
+    if (!this.rescued && v - v === 0) return [...this.plain.state(), 0];
+    return [...this.low.state(), 1];
+  }
   /** the sum, or the mean over n */
   result(mean: boolean, n: number): number {
     const v = this.plain.value;

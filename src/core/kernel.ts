@@ -304,6 +304,8 @@ export interface BceResult {
   loss: number | Float64Array;
   grad?: Float64Array;
   gradTargets?: Float64Array;
+  /** mean and sum: the total as ChunkSums.state() gives it, to be merged with other results' */
+  sums?: [number, number, number];
 }
 
 /** Checks that targets have exactly the logits' shape, with PyTorch's wording. */
@@ -409,6 +411,7 @@ export function runBcePlan(plan: BcePlan, from: number, to: number): void {
 /** Merges the chunks' partial sums in order and returns the result. */
 export function finishBce(plan: BcePlan): BceResult {
   let loss: number | Float64Array;
+  let sums: [number, number, number] | undefined;
   if (plan.loss) loss = plan.loss;
   else {
     const total = new ChunkSums();
@@ -416,8 +419,10 @@ export function finishBce(plan: BcePlan): BceResult {
     for (let k = 0; k < partials.length; k += PARTIAL) total.add(partials[k], partials[k + 1], partials[k + 2]);
     // Empty input: mean is 0 / 0 = NaN, sum is 0, as in PyTorch.
     loss = total.result(plan.reduction === 'mean', plan.n);
+    sums = total.state();
   }
   const result: BceResult = { reduction: plan.reduction, shape: plan.shape, loss };
+  if (sums) result.sums = sums;
   if (plan.grad) result.grad = plan.grad;
   if (plan.gradTargets) result.gradTargets = plan.gradTargets;
   return result;

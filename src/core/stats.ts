@@ -18,6 +18,8 @@ export interface ClassStats {
   /** how many elements belong to the class (the product of the leading dimensions) */
   readonly count: number;
   readonly sumLoss: number;
+  /** the loss sum as a compensated pair (plain sum, correction), for results that merge (--format partial) */
+  readonly sumPair: readonly [number, number];
   /** sumLoss / count */
   readonly meanLoss: number;
   /** sumLoss / the sum over all classes; NaN when that sum is 0 or not finite */
@@ -85,24 +87,48 @@ export function perClassStats(
     total.add(loss[i]);
     if (targets[i] >= 0.5) positives[c]++;
   }
-  const count = classes === 0 ? 0 : n / classes;
-  const w = classRanges(weight, shape, n, classes);
-  const p = classRanges(posWeight, shape, n, classes);
-  const t = total.value;
+  return perClassFrom({
+    sums: sums.map((sum) => sum.state()),
+    positives,
+    count: classes === 0 ? 0 : n / classes,
+    weight: classRanges(weight, shape, n, classes),
+    posWeight: classRanges(posWeight, shape, n, classes),
+    total: total.value,
+  });
+}
+
+/** What a PerClass is made of: per class, its loss sum as a compensated pair, its positives, the operands' ranges. */
+export interface ClassSums {
+  readonly sums: readonly (readonly [number, number])[];
+  readonly positives: readonly number[];
+  /** elements per class */
+  readonly count: number;
+  readonly weight: readonly ValueRange[];
+  readonly posWeight: readonly ValueRange[];
+  /** the sum of every element loss */
+  readonly total: number;
+}
+
+/** The per-class statistics from each class's sums (of one run, or of merged results). */
+export function perClassFrom(parts: ClassSums): PerClass {
+  const { count, positives, total: t } = parts;
   const stats: ClassStats[] = [];
   let largest = -1;
-  for (let c = 0; c < classes; c++) {
-    const s = sums[c].value;
+  for (let c = 0; c < parts.sums.length; c++) {
+    const [plain, correction] = parts.sums[c];
+    // the compensated sum's value (CompensatedSum.value)
+    const s = Number.isFinite(plain) ? plain + correction : plain;
     stats.push({
       index: c,
       count,
       sumLoss: s,
+      sumPair: [plain, correction],
       meanLoss: s / count,
       share: t !== 0 && Number.isFinite(t) ? s / t : NaN,
       positives: positives[c],
       negatives: count - positives[c],
-      posWeight: p[c],
-      weight: w[c],
+      posWeight: parts.posWeight[c],
+      weight: parts.weight[c],
     });
     if (s !== s) largest = -2;
     else if (largest !== -2 && (largest < 0 || s > stats[largest].sumLoss)) largest = c;

@@ -27,13 +27,13 @@ export interface Io {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   env: Readonly<Record<string, string | undefined>>;
-  /** writes result text to stdout, honouring backpressure */
-  writeStdout(chunks: Iterable<string>): Promise<void>;
+  /** writes the result (text, or bytes for the binary formats) to stdout, honouring backpressure */
+  writeStdout(chunks: Iterable<string | Uint8Array>): Promise<void>;
   /**
-   * writes result text to a file atomically: temp file + rename; on failure the old file stays. The new
+   * writes the result (text or bytes) to a file atomically: temp file + rename; on failure the old file stays. The new
    * file keeps the old one's mode and owner; a symlink is written through to its target.
    */
-  writeFileAtomic(path: string, chunks: Iterable<string>): Promise<void>;
+  writeFileAtomic(path: string, chunks: Iterable<string | Uint8Array>): Promise<void>;
   /** one diagnostic line on stderr */
   warn(line: string): void;
   /** raw text on stderr (a progress bar redrawn in place); absent where there is no terminal to draw on */

@@ -280,6 +280,6 @@ export async function stream(
       reduction,
       warnings: [],
     },
-    result: { reduction, shape: [...shape], loss },
+    result: { reduction, shape: [...shape], loss, sums: reduced.total.state() },
   };
 }

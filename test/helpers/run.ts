@@ -26,34 +26,48 @@ export interface RunResult {
   stderr: string;
   /** files written with -o */
   files: Map<string, string>;
+  /** the bytes written by the binary formats: to stdout (key 'stdout') or with -o */
+  bytes: Map<string, Uint8Array>;
 }
 
-export async function runBce(argv: string[], options: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Promise<RunResult> {
+/** Text chunks joined, byte chunks gathered in `bytes` under `key`. */
+function collect(chunks: Iterable<string | Uint8Array>, key: string, bytes: Map<string, Uint8Array>): string {
+  let text = '';
+  for (const c of chunks) {
+    if (typeof c === 'string') text += c;
+    else bytes.set(key, new Uint8Array(Buffer.concat([bytes.get(key) ?? new Uint8Array(0), c])));
+  }
+  return text;
+}
+
+export async function runBce(
+  argv: string[],
+  options: { stdin?: string | Uint8Array; env?: Record<string, string>; stdoutIsTTY?: boolean } = {},
+): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
+  const bytes = new Map<string, Uint8Array>();
   const io: Io = {
     readFile: (path) => readFile(path),
     openFile,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
-    stdoutIsTTY: false,
+    stdoutIsTTY: options.stdoutIsTTY ?? false,
     stderrIsTTY: false,
     env: options.env ?? {},
     writeStdout: async (chunks) => {
-      for (const c of chunks) stdout += c;
+      stdout += collect(chunks, 'stdout', bytes);
     },
     writeFileAtomic: async (path, chunks) => {
-      let text = '';
-      for (const c of chunks) text += c;
-      files.set(path, text);
+      files.set(path, collect(chunks, path, bytes));
     },
     warn: (line) => {
       stderr += `${line}\n`;
     },
   };
   const code = await run(argv, io);
-  return { code, stdout, stderr, files };
+  return { code, stdout, stderr, files, bytes };
 }
 
 /** What a run gave: the exit code, stdout and stderr. */
