@@ -7,7 +7,7 @@
 export { bceWithLogits, bceElement, bceGradLogit, bceGradTarget, bceElements, checkTargets, sigmoid, logSigmoid } from './core/kernel.js';
 export { CompensatedSum } from './core/sum.js';
 export type { BceOptions, BceResult, Reduction, ElementOutputs } from './core/kernel.js';
-export { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS } from './parallel.js';
+export { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS, startWorkers } from './parallel.js';
 export type { ParallelOptions } from './parallel.js';
 export { tensor, numel, broadcastTo, alignForBroadcast, shapeString, torchSize } from './core/tensor.js';
 export type { Tensor, BroadcastPlan } from './core/tensor.js';

@@ -34,6 +34,8 @@ export interface ParallelOptions {
   minElements?: number;
   /** the worker's JavaScript source (default: the one bundled by the build) */
   workerSource?: string;
+  /** keep the workers for later computations (startWorkers); default: with the bundled worker source only */
+  pooled?: boolean;
   /** filled in when given: how the chunks were shared out */
   stats?: { threads: number; chunks: number; workerChunks: number };
 }
@@ -113,6 +115,94 @@ function startWorker(source: string, data: PoolTask): Running {
   };
 }
 
+/** A worker kept for several computations: started ahead of the first (startWorkers), idle between them. */
+interface Pooled {
+  source: string;
+  worker: Worker;
+  busy: boolean;
+  reply?: (computed: number) => void;
+  fail?: (e: Error) => void;
+}
+
+const pool: Pooled[] = [];
+
+/**
+ * Starts a pooled worker. It does not keep the process alive while idle; a failure takes it out of the pool
+ * and rejects the task it was running, if any.
+ */
+function spawnPooled(source: string): Pooled {
+  const worker = new Worker(source, { eval: true, workerData: null });
+  worker.unref();
+  const p: Pooled = { source, worker, busy: false };
+  const drop = (e: Error) => {
+    const i = pool.indexOf(p);
+    if (i >= 0) pool.splice(i, 1);
+    const fail = p.fail;
+    p.reply = p.fail = undefined;
+    fail?.(e);
+  };
+  worker.on('message', (computed: PoolReply) => {
+    const reply = p.reply;
+    p.reply = p.fail = undefined;
+    p.busy = false;
+    worker.unref();
+    reply?.(typeof computed === 'number' ? computed : 0);
+  });
+  worker.on('error', drop);
+  worker.on('exit', (code) => drop(new Error(`kernel worker exited with code ${code} before finishing`)));
+  pool.push(p);
+  return p;
+}
+
+/**
+ * Starts the workers of a computation on `threads` threads (the main one included) ahead of it, so that
+ * their start-up overlaps the reading of the inputs; bceWithLogitsParallel then uses them, and keeps them
+ * for the next computation. Idle workers do not keep the process alive.
+ */
+export function startWorkers(threads: number = availableParallelism(), source = builtWorkerSource): void {
+  if (source === undefined) return;
+  let have = pool.filter((p) => p.source === source).length;
+  for (; have < threads - 1; have++) spawnPooled(source);
+}
+
+/**
+ * Inputs of up to this many elements start their workers while they are read (startWorkersEarly). Bigger
+ * ones start them after: a worker's ~25 ms of start-up is small against their computation, and the
+ * ~0.8 GB of address space a worker reserves is then taken only once the inputs are in memory, so that
+ * under a memory ceiling the inputs are read, and the computation fails first, with its own message.
+ */
+export const EARLY_START_MAX_ELEMENTS = 8_000_000;
+
+/** startWorkers, for a tensor of n elements about to be read, when n is big enough for threads and not too big. */
+export function startWorkersEarly(n: number, threads?: number): void {
+  if (n >= PARALLEL_MIN_ELEMENTS && n <= EARLY_START_MAX_ELEMENTS && threads !== 1) startWorkers(threads);
+}
+
+/**
+ * Gives a task to an idle pooled worker of `source`, started now if none is idle and fewer than `most`
+ * exist; undefined when they are all busy still (the main thread then does their share).
+ */
+function runPooled(source: string, task: PoolTask, most: number): Running | undefined {
+  const mine = pool.filter((q) => q.source === source);
+  const p = mine.find((q) => !q.busy) ?? (mine.length < most ? spawnPooled(source) : undefined);
+  if (p === undefined) return undefined;
+  p.busy = true;
+  p.worker.ref();
+  const done = new Promise<number>((resolve, reject) => {
+    p.reply = resolve;
+    p.fail = reject;
+  });
+  p.worker.postMessage(task);
+  return {
+    done,
+    // it finds nothing left to claim and answers soon; it stays in the pool
+    stop: () => {
+      p.reply = p.fail = undefined;
+      p.worker.unref();
+    },
+  };
+}
+
 /**
  * bceWithLogits, on several threads when the input is big enough to pay for them; the same result,
  * bit for bit. Throws InputError as bceWithLogits does, before any thread starts.
@@ -146,7 +236,12 @@ export async function bceWithLogitsParallel(
   if (parallel.stats) Object.assign(parallel.stats, { threads, chunks, workerChunks: 0 });
   // start the workers first: they boot while this thread copies the inputs, then wait for CTRL_READY
   const workers: Running[] = [];
-  for (let k = 1; k < threads; k++) workers.push(startWorker(source, { plan: shared, ctrl, firstChunk }));
+  const pooled = parallel.pooled ?? source === builtWorkerSource;
+  for (let k = 1; k < threads; k++) {
+    const task: PoolTask = { plan: shared, ctrl, firstChunk };
+    const w = pooled ? runPooled(source, task, threads - 1) : startWorker(source, task);
+    if (w) workers.push(w);
+  }
   try {
     if (xShared !== plan.x) xShared.set(plan.x.subarray(from), from);
     if (yShared !== plan.y) yShared.set(plan.y.subarray(from), from);

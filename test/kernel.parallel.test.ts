@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildSync } from 'esbuild';
 import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 import type { BceOptions, BceResult } from '../src/core/kernel.js';
-import { bceWithLogitsParallel, threadsFor, threadsFromEnv } from '../src/parallel.js';
+import { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS, startWorkers, threadsFor, threadsFromEnv } from '../src/parallel.js';
+import { allocateTensor, onSharedTensor } from '../src/io/declared.js';
 import { runBce } from './helpers/run.js';
 import type { Tensor } from '../src/core/tensor.js';
 
@@ -51,14 +52,15 @@ x.data[17] = NaN;
 x.data[SUM_CHUNK + 3] = -Infinity;
 x.data[2 * SUM_CHUNK + 1] = 800;
 
+const cases: [string, BceOptions][] = [
+  ['mean, grads', { reduction: 'mean', grad: true, gradTargets: true }],
+  ['sum', { reduction: 'sum' }],
+  ['none, grad', { reduction: 'none', grad: true }],
+  ['mean, per-class weight and pos_weight', { weight: { data: Float64Array.from([1, 0.5, 2, 0]), shape: [C] }, posWeight: { data: Float64Array.from([3, 1, 1, 0.5]), shape: [C] }, grad: true }],
+  ['sum, a full weight (shared, not cloned)', { reduction: 'sum', weight: { data: data(n, 3, (r) => r() * 2), shape: [n / C, C] }, gradTargets: true }],
+];
+
 describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
-  const cases: [string, BceOptions][] = [
-    ['mean, grads', { reduction: 'mean', grad: true, gradTargets: true }],
-    ['sum', { reduction: 'sum' }],
-    ['none, grad', { reduction: 'none', grad: true }],
-    ['mean, per-class weight and pos_weight', { weight: { data: Float64Array.from([1, 0.5, 2, 0]), shape: [C] }, posWeight: { data: Float64Array.from([3, 1, 1, 0.5]), shape: [C] }, grad: true }],
-    ['sum, a full weight (shared, not cloned)', { reduction: 'sum', weight: { data: data(n, 3, (r) => r() * 2), shape: [n / C, C] }, gradTargets: true }],
-  ];
   for (const [name, options] of cases) {
     it(`${name}, 2 and 3 threads`, async () => {
       const one = bceWithLogits(x, y, options);
@@ -98,6 +100,53 @@ describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
     const small: Tensor = { data: Float64Array.from([0.5, -1]), shape: [2] };
     expect((await bceWithLogitsParallel(small, small, { reduction: 'sum' }, { workerSource })).loss).toBe(bceWithLogits(small, small, { reduction: 'sum' }).loss);
     await expect(bceWithLogitsParallel(x, small, {}, { threads: 2, minElements: 0, workerSource })).rejects.toThrow(/Target size/);
+  });
+});
+
+describe('pooled workers, started ahead of the computation and kept for the next', () => {
+  const shared = (t: Tensor): Tensor => {
+    const a = new Float64Array(new SharedArrayBuffer(t.data.length * 8));
+    a.set(t.data);
+    return { data: a, shape: t.shape };
+  };
+
+  it('the same bits for every kind of computation, inputs in shared memory, workers reused', async () => {
+    startWorkers(3, workerSource);
+    const sx = shared(x);
+    const sy = shared(y);
+    for (const [, options] of cases) {
+      const one = bceWithLogits(x, y, options);
+      for (const threads of [2, 3]) {
+        sameResult(one, await bceWithLogitsParallel(sx, sy, options, { threads, minElements: 0, workerSource, pooled: true }));
+      }
+    }
+  }, 120_000);
+
+  it('pooled workers compute a share of the chunks', async () => {
+    const m = 48 * SUM_CHUNK;
+    const bx = shared({ data: data(m, 5, (r) => (r() - 0.5) * 20), shape: [m] });
+    const by = shared({ data: data(m, 6, (r) => (r() < 0.5 ? 1 : 0)), shape: [m] });
+    const options: BceOptions = { reduction: 'sum', grad: true };
+    const one = bceWithLogits(bx, by, options);
+    let workerChunks = 0;
+    for (let k = 0; k < 5 && workerChunks === 0; k++) {
+      const stats = { threads: 0, chunks: 0, workerChunks: 0 };
+      sameResult(one, await bceWithLogitsParallel(bx, by, options, { threads: 2, minElements: 0, workerSource, pooled: true, stats }));
+      workerChunks = stats.workerChunks;
+    }
+    expect(workerChunks).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('readers allocate big tensors in shared memory, and say so before reading them', () => {
+    const seen: number[] = [];
+    onSharedTensor((k) => seen.push(k));
+    try {
+      expect(allocateTensor([PARALLEL_MIN_ELEMENTS], 'x.npy').buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(allocateTensor([PARALLEL_MIN_ELEMENTS - 1], 'x.npy').buffer).toBeInstanceOf(ArrayBuffer);
+    } finally {
+      onSharedTensor(undefined);
+    }
+    expect(seen).toEqual([PARALLEL_MIN_ELEMENTS]);
   });
 });
 

@@ -8,7 +8,7 @@
  * two ends meet. A worker that starts late, or a busy core, only means the main thread computes more.
  * Chunks are merged in order by finishBce, so the result does not depend on who computed what.
  */
-import { PARTIAL, runBcePlan, SUM_CHUNK } from './kernel.js';
+import { PARTIAL, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
 import type { BcePlan } from './kernel.js';
 
 /** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
@@ -62,11 +62,17 @@ export function runFrontShare(plan: BcePlan, ctrl: Int32Array): boolean {
   return k === chunks;
 }
 
+/** Which loop a plan runs: plans of the same kind share their warmed-up code. */
+function planKind(plan: BcePlan): string {
+  const has = (v: unknown) => (v === undefined ? '-' : '+');
+  return [plan.loss, plan.grad, plan.gradTargets, plan.partials, plan.weight, plan.posWeight].map(has).join('');
+}
+
 /**
  * Warms the loop up on made-up data with the plan's outputs, while the main thread copies the inputs: a
  * cold loop runs in V8's interpreter, many times slower, and the main thread would wait for that chunk.
  */
-function warmUp(plan: BcePlan): void {
+export function warmUp(plan: BcePlan): void {
   const m = 4096;
   const x = new Float64Array(m).map((_, i) => (i % 13) - 6);
   const y = new Float64Array(m).map((_, i) => i % 2);
@@ -80,10 +86,15 @@ function warmUp(plan: BcePlan): void {
 
 /**
  * A worker's share: once the inputs are ready, chunks from the back, down to `firstChunk`, stopping at
- * the first chunk that the main thread claimed first. Returns the reply to post.
+ * the first chunk that the main thread claimed first. Returns the reply to post. A worker that serves
+ * several tasks passes the kinds of plan it has warmed up already (`warmed`), and warms up only new ones.
  */
-export function runBackShare({ plan, ctrl, firstChunk }: PoolTask): PoolReply {
-  warmUp(plan);
+export function runBackShare({ plan, ctrl, firstChunk }: PoolTask, warmed?: Set<string>): PoolReply {
+  const kind = planKind(plan);
+  if (!warmed?.has(kind)) {
+    warmUp(plan);
+    warmed?.add(kind);
+  }
   Atomics.wait(ctrl, CTRL_READY, 0);
   let computed = 0;
   for (;;) {
@@ -93,4 +104,19 @@ export function runBackShare({ plan, ctrl, firstChunk }: PoolTask): PoolReply {
     computed++;
   }
   return computed;
+}
+
+/**
+ * Warms up the loops of the common computations (mean or sum with or without d/dx, none with d/dx), for a
+ * worker started ahead of its first task; returns their kinds, for runBackShare.
+ */
+export function warmUpCommon(): Set<string> {
+  const t = { data: new Float64Array(1), shape: [1] };
+  const kinds = new Set<string>();
+  for (const options of [{}, { grad: true }, { reduction: 'none' as const, grad: true }]) {
+    const plan = planBce(t, t, options);
+    warmUp(plan);
+    kinds.add(planKind(plan));
+  }
+  return kinds;
 }

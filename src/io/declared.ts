@@ -5,6 +5,7 @@
 import { InputError } from '../errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { numel } from '../core/tensor.js';
+import { PARALLEL_MIN_ELEMENTS } from '../parallel.js';
 
 /** A tensor's declared shape, and its data read (inflated, decoded) only when `load` is called. */
 export interface Declared {
@@ -54,14 +55,29 @@ export function isAllocationFailure(err: unknown): boolean {
   return err instanceof RangeError && (err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE';
 }
 
+let onShared: ((n: number) => void) | undefined;
+
 /**
- * A zero-filled Float64Array for a tensor of `shape`.
+ * `f` runs with the element count of each tensor allocated in shared memory, before its data is read: the
+ * CLI starts its worker threads then, so that they boot while the inputs are read.
+ */
+export function onSharedTensor(f: ((n: number) => void) | undefined): void {
+  onShared = f;
+}
+
+/**
+ * A zero-filled Float64Array for a tensor of `shape`. Tensors big enough for several threads
+ * (PARALLEL_MIN_ELEMENTS) are in shared memory, so that worker threads read them where they are.
  *
  * @throws InputError `not enough memory for a [shape] tensor (size)` when the host cannot allocate it.
  */
 export function allocateTensor(shape: readonly number[], where: string): Float64Array {
   try {
-    return new Float64Array(numel(shape));
+    const n = numel(shape);
+    if (n < PARALLEL_MIN_ELEMENTS) return new Float64Array(n);
+    const shared = new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
+    onShared?.(n);
+    return shared;
   } catch (err) {
     if (isAllocationFailure(err)) throw notEnoughMemory(shape, where);
     throw err;
