@@ -380,11 +380,14 @@ np.savez(${JSON.stringify(join(out, 'peer.npz'))}, loss=loss.detach().numpy(), g
 const KN = quick ? 2_000_000 : 10_000_000;
 log(`bench: kernel alone (${KN} elements, ${RUNS} runs each)`);
 const kernelJs = `
-import { bceWithLogits, bceWithLogitsParallel } from ${JSON.stringify(join(root, 'dist/index.js'))};
+import { bceWithLogits, bceWithLogitsParallel, startWorkers } from ${JSON.stringify(join(root, 'dist/index.js'))};
 const [n, mode, threads, wall] = process.argv.slice(2).map(Number);
+// as the CLI does: the workers start while the input is made, which is in shared memory from the start
+if (threads > 1) startWorkers(threads);
+const alloc = (k) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * k)) : new Float64Array(k));
 let a = 12345 >>> 0;
 const r = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-const x = new Float64Array(n), y = new Float64Array(n);
+const x = alloc(n), y = alloc(n);
 for (let i = 0; i < n; i++) { x[i] = 3 * (r() + r() - 1); y[i] = r() < 0.3 ? 1 : 0; }
 const L = { data: x, shape: [n / 10, 10] }, T = { data: y, shape: [n / 10, 10] };
 const o = mode === 1 ? { grad: true } : {};
@@ -487,6 +490,8 @@ for (const n of quick ? [500_000, 2_000_000] : [500_000, 1_000_000, 2_000_000, 4
   log(`  scaling ${n}: 1 thread ${s.oneMs.toFixed(1)} ms, 2 threads ${s.twoMs.toFixed(1)} ms, x${s.speedup.toFixed(2)}`);
 }
 results.scaling = scaling;
+const at1M = scaling.find((s) => s.n === 1_000_000);
+if (at1M) row({ what: 'kernel loss + grad (mean) at 1M elements, 2 threads vs 1 thread', unit: 'ms', bce: at1M.twoMs, peerName: '1 thread', peer: at1M.oneMs, ratio: at1M.twoMs / at1M.oneMs, target: '<= 0.67 (>= 1.5x)' });
 results.loadAfter = loadavg()[0];
 
 // ---- where the time goes: node --cpu-prof, self time by function ----------------------------------

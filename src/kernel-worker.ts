@@ -3,15 +3,21 @@
  * posts back how many chunks it computed. bin/build.mjs bundles this file into a string that parallel.ts
  * starts with `new Worker(source, { eval: true })`, so the CLI stays one file.
  *
- * Started with a task (workerData), it runs that one. Started without (a pooled worker, started ahead of
- * the computation), it warms its loops up, then runs each task posted to it, replying to each.
+ * Started with a task (workerData), it runs that one. Started with an idle flag only (a pooled worker,
+ * started ahead of the computation), it warms its loops up, then runs each task posted to it, raising
+ * the flag before each reply.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBackShare, warmUpCommon } from './core/pool.js';
 import type { PoolTask } from './core/pool.js';
 
-if (workerData) parentPort?.postMessage(runBackShare(workerData as PoolTask));
+const data = workerData as PoolTask | { idle: Int32Array };
+if ('plan' in data) parentPort?.postMessage(runBackShare(data));
 else {
   const warmed = warmUpCommon();
-  parentPort?.on('message', (task: PoolTask) => parentPort?.postMessage(runBackShare(task, warmed)));
+  parentPort?.on('message', (task: PoolTask) => {
+    const computed = runBackShare(task, warmed);
+    Atomics.store(data.idle, 0, 1);
+    parentPort?.postMessage(computed);
+  });
 }

@@ -119,7 +119,11 @@ function startWorker(source: string, data: PoolTask): Running {
 interface Pooled {
   source: string;
   worker: Worker;
-  busy: boolean;
+  /** 1 while it has no task (set by the worker itself as it finishes one, so it needs no turn of this thread's event loop) */
+  idle: Int32Array;
+  /** tasks posted and replies received: replies come in order, the last task's is the one awaited */
+  sent: number;
+  received: number;
   reply?: (computed: number) => void;
   fail?: (e: Error) => void;
 }
@@ -131,9 +135,11 @@ const pool: Pooled[] = [];
  * and rejects the task it was running, if any.
  */
 function spawnPooled(source: string): Pooled {
-  const worker = new Worker(source, { eval: true, workerData: null });
+  const idle = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  idle[0] = 1;
+  const worker = new Worker(source, { eval: true, workerData: { idle } });
   worker.unref();
-  const p: Pooled = { source, worker, busy: false };
+  const p: Pooled = { source, worker, idle, sent: 0, received: 0 };
   const drop = (e: Error) => {
     const i = pool.indexOf(p);
     if (i >= 0) pool.splice(i, 1);
@@ -142,9 +148,9 @@ function spawnPooled(source: string): Pooled {
     fail?.(e);
   };
   worker.on('message', (computed: PoolReply) => {
+    if (++p.received < p.sent) return;
     const reply = p.reply;
     p.reply = p.fail = undefined;
-    p.busy = false;
     worker.unref();
     reply?.(typeof computed === 'number' ? computed : 0);
   });
@@ -184,14 +190,15 @@ export function startWorkersEarly(n: number, threads?: number): void {
  */
 function runPooled(source: string, task: PoolTask, most: number): Running | undefined {
   const mine = pool.filter((q) => q.source === source);
-  const p = mine.find((q) => !q.busy) ?? (mine.length < most ? spawnPooled(source) : undefined);
+  const p = mine.find((q) => Atomics.load(q.idle, 0) === 1) ?? (mine.length < most ? spawnPooled(source) : undefined);
   if (p === undefined) return undefined;
-  p.busy = true;
+  Atomics.store(p.idle, 0, 0);
   p.worker.ref();
   const done = new Promise<number>((resolve, reject) => {
     p.reply = resolve;
     p.fail = reject;
   });
+  p.sent++;
   p.worker.postMessage(task);
   return {
     done,
