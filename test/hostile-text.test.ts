@@ -263,17 +263,24 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
     ]);
   });
 
-  it('when streaming a flat JSON array: long strings, numbers, and an element that never ends', async () => {
+  it('when streaming a flat JSON array: long strings, numbers, and a word or blanks longer than the read buffer', async () => {
     const t = file('t.json', '[1]');
+    const t2 = file('t2.json', '[1, 0]');
     const got = [
       await streamError(file('s.json', `[1, "${'1'.repeat(5000)}"]`), t),
       await streamError(file('n.json', `[1, ${'1'.repeat(5000)}]`), t),
-      await streamError(file('w.json', `[1, 2${' '.repeat(3_000_000)}]`), t),
+      await streamError(file('w.json', `[1, ${'z'.repeat(3_000_000)}]`), t),
+      await streamError(file('v.json', `[1,\n ${'z'.repeat(3_000_000)}@]`), t),
+      await streamError(file('b.json', `[1, 2${' '.repeat(3_000_000)}]`), t2),
+      await streamError(file('c.json', `[1, 2${' '.repeat(3_000_000)}]x`), t2),
     ];
     expect(got.map((m) => m.replace(/\/\d+-/, '/'))).toEqual([
-      '<tmp>/s.json: byte 4: [1]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100',
-      '<tmp>/n.json: byte 4: [1]: number too long: 1101+ characters, and a number has at most 1100',
-      "<tmp>/w.json: byte 4: [1]: more than 1048576 bytes without ',' or ']' (an element is a number, at most 1100 characters)",
+      '<tmp>/s.json:1:5: [1]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100',
+      '<tmp>/n.json:1:5: [1]: number too long: 1101+ characters, and a number has at most 1100',
+      `<tmp>/w.json:1:5: [1]: '${'z'.repeat(80)}'... is not a number`,
+      `<tmp>/v.json:2:2: [1]: '${'z'.repeat(40)}' is not a number or JSON value`,
+      'no error',
+      "<tmp>/c.json:1:3000007: expected the end of the input after the JSON value, found 'x'",
     ]);
   });
 });

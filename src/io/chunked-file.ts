@@ -2,7 +2,9 @@
  * What the streaming readers share: the ElementSource they implement for ./stream.ts, and a file read forward
  * in chunks into one buffer, so that memory does not depend on the file's size.
  */
+import { InputError } from '../errors.js';
 import type { OpenFile } from './source.js';
+import { NOT_UTF8 } from './read-tensor.js';
 
 /** Bytes read from a file at a time. */
 export const READ_BYTES = 1 << 20;
@@ -57,5 +59,26 @@ export abstract class ChunkedFile {
     this.len += bytesRead;
     this.onBytes(bytesRead);
     if (bytesRead === 0 || this.pos >= this.size) this.eof = true;
+  }
+
+  /**
+   * Throws `e`, an error met in the text, unless the bytes not consumed yet and the rest of the file are not
+   * UTF-8: the in-memory readers decode a text file whole before they read it, so that is its first error.
+   */
+  protected async utf8First(e: unknown): Promise<never> {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    try {
+      for (;;) {
+        decoder.decode(this.buf.subarray(0, this.len), { stream: true });
+        if (this.eof) break;
+        this.len = 0;
+        await this.readMore();
+      }
+      decoder.decode();
+    } catch (d) {
+      if (d instanceof TypeError) throw new InputError(this.where, NOT_UTF8);
+      throw d;
+    }
+    throw e;
   }
 }

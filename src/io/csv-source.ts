@@ -1,11 +1,13 @@
 /**
  * A CSV file read in chunks: the fast engine's scanner (./csv-fast.ts) fed pieces that end at line ends, so
- * the numbers and the errors are those of reading the whole file. A file the scanner hands over (CsvFallback:
- * quotes, odd line ends) cannot be streamed; the caller then reads it in memory when it can.
+ * the numbers and the errors are those of reading the whole file. As the in-memory reader checks that the whole
+ * file is UTF-8 before it scans, an error met here is thrown only once the rest of the file is checked too. A
+ * file the scanner hands over (CsvFallback: quotes, odd line ends) cannot be streamed; the caller then reads it
+ * in memory when it can.
  */
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
-import { CsvScanner, headText, textStart } from './csv-fast.js';
+import { CsvFallback, CsvScanner, headText, textStart } from './csv-fast.js';
 import { MAX_NUMBER_CHARS } from './number.js';
 import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
@@ -32,6 +34,20 @@ export class CsvSource extends ChunkedFile implements ElementSource {
 
   /** Reads the first lines: the BOM, the delimiter (sniffed from the first 50 lines), the first record. */
   async start(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (e) {
+      await this.textError(e);
+    }
+  }
+
+  /** An error of the text (or its need of csv-parse) is the file's own unless the file is not UTF-8. */
+  private async textError(e: unknown): Promise<never> {
+    if (e instanceof InputError || e instanceof CsvFallback) await this.utf8First(e);
+    throw e;
+  }
+
+  private async begin(): Promise<void> {
     const lines = () => {
       let n = 0;
       for (let i = this.buf.indexOf(0x0a); i >= 0 && i < this.len && n < 50; i = this.buf.indexOf(0x0a, i + 1)) n++;
@@ -112,7 +128,11 @@ export class CsvSource extends ChunkedFile implements ElementSource {
         continue;
       }
       if (this.final) break;
-      await this.scan();
+      try {
+        await this.scan();
+      } catch (e) {
+        await this.textError(e);
+      }
     }
     return n;
   }
