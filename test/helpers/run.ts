@@ -26,15 +26,28 @@ export interface RunResult {
   stderr: string;
   /** files written with -o */
   files: Map<string, string>;
+  /** the paths read whole (Io.readFile), in order */
+  readWhole: string[];
 }
 
-export async function runBce(argv: string[], options: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Promise<RunResult> {
+/**
+ * bce in-process against a fake Io over real files. `inMemory`: no file is opened for streaming, so every input
+ * is read whole.
+ */
+export async function runBce(
+  argv: string[],
+  options: { stdin?: string | Uint8Array; env?: Record<string, string>; inMemory?: boolean } = {},
+): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
+  const readWhole: string[] = [];
   const io: Io = {
-    readFile: (path) => readFile(path),
-    openFile,
+    readFile: (path) => {
+      readWhole.push(path);
+      return readFile(path);
+    },
+    openFile: options.inMemory ? async () => undefined : openFile,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
     stdoutIsTTY: false,
@@ -53,7 +66,7 @@ export async function runBce(argv: string[], options: { stdin?: string | Uint8Ar
     },
   };
   const code = await run(argv, io);
-  return { code, stdout, stderr, files };
+  return { code, stdout, stderr, files, readWhole };
 }
 
 /** What a run gave: the exit code, stdout and stderr. */
