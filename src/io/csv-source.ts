@@ -1,6 +1,7 @@
 /**
- * A CSV file read in chunks: the fast engine's scanner (./csv-fast.ts) fed pieces that end at line ends, so
- * the numbers and the errors are those of reading the whole file. As the in-memory reader checks that the whole
+ * A CSV file read in chunks: the fast engine's scanner (./csv-fast.ts) fed pieces that end at line ends. The
+ * in-memory reader (readCsvBytes) drains this same source over the bytes, so streaming and reading whole
+ * give the same numbers and errors by construction. As the in-memory reader checks that the whole
  * file is UTF-8 before it scans, an error met here is thrown only once the rest of the file is checked too. A
  * file the scanner hands over (CsvFallback: quotes, odd line ends) cannot be streamed; the caller then reads it
  * in memory when it can.
@@ -13,7 +14,7 @@ import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import type { OpenFile } from './source.js';
 import { NOT_UTF8 } from './read-tensor.js';
-import { ChunkedFile, READ_BYTES } from './chunked-file.js';
+import { ChunkedFile, READ_BYTES, bytesFile, drain } from './chunked-file.js';
 import type { ElementSource, OnBytes } from './chunked-file.js';
 
 export class CsvSource extends ChunkedFile implements ElementSource {
@@ -60,7 +61,7 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     const head = this.buf.subarray(0, this.len);
     const from = textStart(head);
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
-    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, 1 << 17);
+    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, Math.min(1 << 17, Math.ceil(this.size / 2)));
     if (from > 0) {
       this.buf.copyWithin(0, from, this.len);
       this.len -= from;
@@ -141,4 +142,22 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     if (!this.final) throw new Error('shape() before the end');
     return [this.final.rows, this.final.cols];
   }
+}
+
+/**
+ * A whole CSV file in memory with the fast engine: its CsvSource drained. Throws InputError for bad input and
+ * CsvFallback when the file needs csv-parse.
+ */
+export async function readCsvBytes(
+  bytes: Uint8Array,
+  source: string,
+  options: CsvOptions = {},
+  onBytes: OnBytes = () => undefined,
+): Promise<{ data: Float64Array; shape: [number, number] }> {
+  const s = new CsvSource(bytesFile(bytes), source, bytes.length, options, onBytes);
+  await s.start();
+  // about the values a file of short numbers holds
+  const data = await drain(s, Math.ceil(bytes.length / 6));
+  const [rows, cols] = s.shape();
+  return { data, shape: [rows, cols] };
 }
