@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBce } from './helpers/run.js';
+import { root, runBce } from './helpers/run.js';
 import { npyF8, stored, zip } from './helpers/npz-build.js';
 
 const RUNS = Number(process.env.BCE_STREAM_ERROR_RUNS ?? 100);
@@ -178,4 +179,38 @@ describe('generated inputs with defects, streamed and in memory', () => {
     );
     expect(streamed).toBeGreaterThan(RUNS / 4);
   }, Math.max(120_000, RUNS * 1000));
+});
+
+describe('streamed errors in bounded memory, through the CLI under a 1.2 GB address-space ceiling', () => {
+  // Node alone reserves about 700 MiB; reading these 200 MB files whole to word their errors does not fit
+  // beside it ("not enough memory")
+  const LIMIT_KB = 1_200_000;
+  const run = (args: string[]) =>
+    spawnSync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+  it('bad targets after 200 MB of logits; 200 MB of blanks; a 200 MB word', () => {
+    const big = 200_000_000;
+    const rows = '0.5,-1.25\n'.repeat(big / 10);
+    writeFileSync(join(dir, 'big.csv'), rows);
+    writeFileSync(join(dir, 'bad.csv'), '1,0\n1,q\n');
+    writeFileSync(join(dir, 'blanks.json'), Buffer.concat([Buffer.from('[0.5, -1.25'), Buffer.alloc(big, ' '), Buffer.from(']')]));
+    writeFileSync(join(dir, 'word.json'), Buffer.concat([Buffer.from('[0.5,\n '), Buffer.alloc(big, 'z'), Buffer.from(']')]));
+    writeFileSync(join(dir, 'two.json'), '[1, 0]');
+    try {
+      const bad = run(['-l', 'big.csv', '-t', 'bad.csv']);
+      expect([bad.status, bad.stdout, bad.stderr]).toEqual([2, '', "bce: bad.csv:2:3: 'q' is not a number\n"]);
+      // the loss of [0.5, -1.25] against [1, 0]: (log(1 + e^-0.5) + log(1 + e^-1.25)) / 2, by mpmath 1.2.1
+      const blanks = run(['-l', 'blanks.json', '-t', 'two.json', '--json']);
+      expect(blanks.stderr).toBe('');
+      expect(JSON.parse(blanks.stdout).loss).toBeCloseTo(0.36300303276273978, 14);
+      const word = run(['-l', 'word.json', '-t', 'two.json']);
+      expect([word.status, word.stdout, word.stderr]).toEqual([2, '', `bce: word.json:2:2: [1]: '${'z'.repeat(80)}'... is not a number\n`]);
+    } finally {
+      for (const f of ['big.csv', 'blanks.json', 'word.json']) rmSync(join(dir, f));
+    }
+  }, 240_000);
 });
