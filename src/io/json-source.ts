@@ -110,9 +110,10 @@ export class JsonSource extends ChunkedFile implements ElementSource {
       const tokens = new JsonTokenizer(text, (at, what) => this.fail(text, at, what), !this.eof);
       const path = () => `[${this.n}]`;
       let done = 0;
+      let afterElement = this.afterElement;
       try {
         while (!this.closed) {
-          if (!this.afterElement) {
+          if (!afterElement) {
             if (got === dst.length) break;
             tokens.skipSpace();
             const c = text.charCodeAt(tokens.pos);
@@ -126,11 +127,11 @@ export class JsonSource extends ChunkedFile implements ElementSource {
             if (c === 0x5b) tokens.fail(tokens.pos, `${path()}: expected a number, found an array (ragged nesting)`);
             const v = tokens.element(path);
             dst[got++] = v;
-            this.afterElement = true;
+            afterElement = true;
             done = tokens.pos;
           }
           const d = tokens.separator(path);
-          this.afterElement = false;
+          afterElement = false;
           this.n++;
           done = ++tokens.pos;
           if (d === 0x5d) this.closed = true;
@@ -138,6 +139,7 @@ export class JsonSource extends ChunkedFile implements ElementSource {
       } catch (e) {
         if (e !== NEED_MORE) throw e;
       }
+      this.afterElement = afterElement;
       this.drop(done);
       if (this.closed || got === dst.length) break;
       // a token goes on past the window: forget the blanks before it, read on
