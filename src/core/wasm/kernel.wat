@@ -55,9 +55,12 @@
                              (f64x2.mul (local.get $kd) (v128.const f64x2 0x1.1cf79abc9e3b4p-43 0x1.1cf79abc9e3b4p-43))))
     (local.set $a0 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 127)) (i32.const 4))))
     (local.set $a1 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 127)) (i32.const 4))))
-    (local.set $tail (f64x2.replace_lane 1 (f64x2.splat (f64.load (local.get $a0))) (f64.load (local.get $a1))))
-    (local.set $sbits (i64x2.add (i64x2.replace_lane 1 (i64x2.splat (i64.load offset=8 (local.get $a0))) (i64.load offset=8 (local.get $a1)))
+    ;; the two lanes' entries (tail, sbits), regrouped by a shuffle
+    (local.set $tail (v128.load (local.get $a0)))
+    (local.set $sbits (v128.load (local.get $a1)))
+    (local.set $sbits (i64x2.add (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $tail) (local.get $sbits))
                                  (i64x2.shl (local.get $z) (i32.const 45))))
+    (local.set $tail (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $tail) (v128.load (local.get $a1))))
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
     ;; tmp = tail + r + r^2 (P0 + r P1) + r^4 (P2 + r P3), into $r
     (local.set $r
@@ -148,10 +151,15 @@
                              (v128.const f64x2 0x1.8p52 0x1.8p52)))
     (local.set $a0 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 255)) (i32.const 5))))
     (local.set $a1 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 255)) (i32.const 5))))
-    (local.set $c (f64x2.replace_lane 1 (f64x2.splat (f64.load (local.get $a0))) (f64.load (local.get $a1))))
-    (local.set $invc (f64x2.replace_lane 1 (f64x2.splat (f64.load offset=8 (local.get $a0))) (f64.load offset=8 (local.get $a1))))
-    (local.set $lh (f64x2.replace_lane 1 (f64x2.splat (f64.load offset=16 (local.get $a0))) (f64.load offset=16 (local.get $a1))))
-    (local.set $ll (f64x2.replace_lane 1 (f64x2.splat (f64.load offset=24 (local.get $a0))) (f64.load offset=24 (local.get $a1))))
+    ;; the two lanes' entries (c, 1/c, Lh, Ll), regrouped by shuffles
+    (local.set $th (v128.load (local.get $a0)))
+    (local.set $rh (v128.load (local.get $a1)))
+    (local.set $c (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
+    (local.set $invc (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
+    (local.set $th (v128.load offset=16 (local.get $a0)))
+    (local.set $rh (v128.load offset=16 (local.get $a1)))
+    (local.set $lh (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
+    (local.set $ll (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
     (local.set $dh (f64x2.sub (local.get $u) (local.get $c)))
     (local.set $rh (f64x2.mul (local.get $dh) (local.get $invc)))
     ;; Veltkamp: rh = rhh + rhl, 26 bits each
