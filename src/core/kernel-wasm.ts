@@ -17,11 +17,14 @@ import { compensate } from './sum.js';
 
 /** Elements moved into the module's memory per call. */
 const BLOCK = 2048;
-/** Offsets in the module's memory, in doubles: x, y, the losses, d/dx (kernel.wat). */
+/** Offsets in the module's memory, in doubles (kernel.wat): x, y, the losses, d/dx, e = exp(-|x|) (and its low part), softplus. */
 const X = 8192 / 8;
 const Y = 24576 / 8;
 const LOSS = 40960 / 8;
 const GRAD = 57344 / 8;
+const E = 73728 / 8;
+const ELO = 90112 / 8;
+const SP = 106496 / 8;
 
 /** The part of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
 interface WasmApi {
@@ -32,6 +35,7 @@ interface WasmApi {
 
 interface Exports {
   memory: { buffer: ArrayBuffer };
+  prepare(n: number): void;
   run(mode: number, start: number, n: number, w: number, p: number, edge: number, d: number): number;
   exp(n: number): void;
   log1p(n: number): void;
@@ -76,15 +80,17 @@ export function wasmKernel(): WasmKernel | null {
   return kernel;
 }
 
-/** One of the module's test functions (exp, log1p on [0, 1], softplus) over `input`. */
+/** One of the module's own functions (exp, log1p on [0, 1], softplus(-|x|)) over `input`. */
 export function wasmMap(k: WasmKernel, f: 'exp' | 'log1p' | 'softplus', input: Float64Array): Float64Array {
   const out = new Float64Array(input.length);
+  const [from, to] = f === 'exp' ? [X, E] : f === 'log1p' ? [E, SP] : [X, SP];
   for (let lo = 0; lo < input.length; lo += BLOCK) {
     const m = Math.min(BLOCK, input.length - lo);
-    k.mem.set(input.subarray(lo, lo + m), X);
-    k.mem[X + m] = 0;
+    k.mem.set(input.subarray(lo, lo + m), from);
+    k.mem[from + m] = 0;
+    k.mem.fill(0, ELO, ELO + m + 1);
     k.exports[f](m + (m & 1));
-    out.set(k.mem.subarray(LOSS, LOSS + m), lo);
+    out.set(k.mem.subarray(to, to + m), lo);
   }
   return out;
 }
@@ -128,6 +134,7 @@ export function wasmElements(k: WasmKernel, x: Float64Array, y: Float64Array, w:
     const even = m & ~1;
     mem.set(x.subarray(lo, lo + m), X);
     mem.set(y.subarray(lo, lo + m), Y);
+    exports.prepare(even);
     for (let i = exports.run(mode, 0, even, w, p, edge, d); i < even; i = exports.run(mode, i + 2, even, w, p, edge, d)) {
       byJs(lo, i);
       byJs(lo, i + 1);

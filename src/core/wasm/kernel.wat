@@ -4,10 +4,14 @@
 ;; operation rounded to nearest, so the results are the same bits on every machine.
 ;;
 ;; Memory (2 pages): the two lanes of the compensated sum at 0 (s) and 16 (c); the exp table at 1024, the
-;; log table at 3072; the input blocks x at 8192 and y at 24576, the outputs loss at 40960 and d/dx at
-;; 57344 (BLOCK = 2048 elements each).
+;; log table at 3072; blocks of 2048 doubles: the inputs x at 8192 and y at 24576, the outputs loss at
+;; 40960 and d/dx at 57344, and between the passes e = exp(-|x|) at 73728 (its low part at 90112) and
+;; softplus(-|x|) at 106496.
 ;;
-;; exp(t), |t| <= 708 ($exp_fast; $exp_special takes the rest of the double range, one lane at a time):
+;; A block goes through three passes, each a loop with its constants in locals and no calls (V8 does not
+;; inline WebAssembly calls by default): $exp_block, $log1p_block, then run's element loop.
+;;
+;; exp(t), |t| <= 708 ($exp_block; $exp_special takes the rest of the double range, one lane at a time):
 ;;   k = round(t 128 / ln 2) (the 1.5 * 2^52 shift rounds to nearest and leaves k in the low bits),
 ;;   r = t - k ln2/128 with ln2/128 = NL2HI + NL2LO, NL2HI of 33 bits so k NL2HI is exact (|k| < 2^18) and
 ;;   t - k NL2HI too (Sterbenz); |r| <= ln2/256 (1 + 2^-30).
@@ -18,12 +22,12 @@
 ;;   Error: the final scale + scale tmp rounds once (0.5 ulp); tmp carries about 2^-53 |r| < 2^-61 of
 ;;   rounding (the terms after r are below 2^-9 r), and tail_j the rounding of T_j to 2^-106: under
 ;;   0.51 ulp in all (checked against mpmath in test/wasm.exp-log1p.test.ts).
-;;   $exp_fast also returns the rounding error of that last sum (Fast2Sum): e = hi + lo to about 2^-61, so
+;;   $exp_block also keeps the rounding error of that last sum (Fast2Sum): e = hi + lo to about 2^-61, so
 ;;   that log1p(e) in softplus does not inherit the rounding of e.
 ;;   Results below 2^-1022 (t < -708.4) are formed at 2^1022 and rounded once to the subnormal grid by
 ;;   adding and subtracting 1 in double-double; above 2^1023 at 2^-1009; NaN stays NaN, exp(-inf) = 0.
 ;;
-;; log1p(v + vlo), 0 <= v <= 1, |vlo| <= ulp(v) (the kernel's e = exp(-|x|) from $exp_fast, in double-double):
+;; log1p(v + vlo), 0 <= v <= 1, |vlo| <= ulp(v) (the kernel's e = exp(-|x|) from $exp_block, in double-double):
 ;;   u = 1 + v rounded, du = (1 - u) + v its exact error (Fast2Sum, 1 >= v), plus vlo;
 ;;   j = round((u - 1) 128), c = 1 + j/128 (exact), log(1 + v) = log(c) + log1p(r), r = (u - c + du) / c,
 ;;   |r| <= 1/256. u - c is exact (both on the 2^-52 grid, |u - c| <= 2^-8);
@@ -45,41 +49,67 @@
 (module
   (memory (export "memory") 2)
 
-  (func $exp_fast (param $t v128) (result v128 v128)
-    (local $z v128) (local $kd v128) (local $r v128) (local $r2 v128) (local $a0 i32) (local $a1 i32)
-    (local $tail v128) (local $sbits v128)
-    (local.set $z (f64x2.add (f64x2.mul (local.get $t) (v128.const f64x2 0x1.71547652b82fep+7 0x1.71547652b82fep+7))
-                             (v128.const f64x2 0x1.8p52 0x1.8p52)))
-    (local.set $kd (f64x2.sub (local.get $z) (v128.const f64x2 0x1.8p52 0x1.8p52)))
-    (local.set $r (f64x2.sub (f64x2.sub (local.get $t) (f64x2.mul (local.get $kd) (v128.const f64x2 0x1.62e42fef8p-8 0x1.62e42fef8p-8)))
-                             (f64x2.mul (local.get $kd) (v128.const f64x2 0x1.1cf79abc9e3b4p-43 0x1.1cf79abc9e3b4p-43))))
-    (local.set $a0 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 127)) (i32.const 4))))
-    (local.set $a1 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 127)) (i32.const 4))))
-    ;; the two lanes' entries (tail, sbits), regrouped by a shuffle
-    (local.set $tail (v128.load (local.get $a0)))
-    (local.set $sbits (v128.load (local.get $a1)))
-    (local.set $sbits (i64x2.add (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $tail) (local.get $sbits))
-                                 (i64x2.shl (local.get $z) (i32.const 45))))
-    (local.set $tail (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $tail) (v128.load (local.get $a1))))
-    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    ;; tmp = tail + r + r^2 (P0 + r P1) + r^4 (P2 + r P3), into $r
-    (local.set $r
-      (f64x2.add
-        (f64x2.add
-          (f64x2.add (local.get $tail) (local.get $r))
-          (f64x2.mul (local.get $r2)
-            (f64x2.add (v128.const f64x2 0x1.fffffffffff58p-2 0x1.fffffffffff58p-2)
-                       (f64x2.mul (local.get $r) (v128.const f64x2 0x1.5555555555525p-3 0x1.5555555555525p-3)))))
-        (f64x2.mul (f64x2.mul (local.get $r2) (local.get $r2))
-          (f64x2.add (v128.const f64x2 0x1.55555acd08c2ep-5 0x1.55555acd08c2ep-5)
-                     (f64x2.mul (local.get $r) (v128.const f64x2 0x1.11111430e54e5p-7 0x1.11111430e54e5p-7))))))
-    ;; scale + scale tmp, and the rounding error of that sum (Fast2Sum, |scale tmp| < scale)
-    (local.set $r (f64x2.mul (local.get $sbits) (local.get $r)))
-    (local.set $tail (f64x2.add (local.get $sbits) (local.get $r)))
-    (local.get $tail)
-    (f64x2.add (f64x2.sub (local.get $sbits) (local.get $tail)) (local.get $r)))
+  ;; E + ELO = exp(t) in double-double for the n values at X (t = x, or t = -|x| when fused is 1), n even.
+  (func $exp_block (param $n i32) (param $fused i32)
+    (local $i i32) (local $o i32) (local $t v128) (local $z v128) (local $kd v128) (local $r v128) (local $r2 v128)
+    (local $a0 i32) (local $a1 i32) (local $tail v128) (local $sbits v128) (local $hi v128) (local $special v128)
+    (local $INV v128) (local $SHIFT v128) (local $L2H v128) (local $L2L v128) (local $P0 v128) (local $P1 v128)
+    (local $P2 v128) (local $P3 v128) (local $LIM v128)
+    (local.set $INV (v128.const f64x2 0x1.71547652b82fep+7 0x1.71547652b82fep+7))
+    (local.set $SHIFT (v128.const f64x2 0x1.8p52 0x1.8p52))
+    (local.set $L2H (v128.const f64x2 0x1.62e42fef8p-8 0x1.62e42fef8p-8))
+    (local.set $L2L (v128.const f64x2 0x1.1cf79abc9e3b4p-43 0x1.1cf79abc9e3b4p-43))
+    (local.set $P0 (v128.const f64x2 0x1.fffffffffff58p-2 0x1.fffffffffff58p-2))
+    (local.set $P1 (v128.const f64x2 0x1.5555555555525p-3 0x1.5555555555525p-3))
+    (local.set $P2 (v128.const f64x2 0x1.55555acd08c2ep-5 0x1.55555acd08c2ep-5))
+    (local.set $P3 (v128.const f64x2 0x1.11111430e54e5p-7 0x1.11111430e54e5p-7))
+    (local.set $LIM (v128.const f64x2 708 708))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+      (local.set $t (v128.load offset=8192 (local.get $o)))
+      (if (local.get $fused) (then (local.set $t (f64x2.neg (f64x2.abs (local.get $t))))))
+      (local.set $z (f64x2.add (f64x2.mul (local.get $t) (local.get $INV)) (local.get $SHIFT)))
+      (local.set $kd (f64x2.sub (local.get $z) (local.get $SHIFT)))
+      (local.set $r (f64x2.sub (f64x2.sub (local.get $t) (f64x2.mul (local.get $kd) (local.get $L2H)))
+                               (f64x2.mul (local.get $kd) (local.get $L2L))))
+      (local.set $a0 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 127)) (i32.const 4))))
+      (local.set $a1 (i32.add (i32.const 1024) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 127)) (i32.const 4))))
+      ;; the two lanes' entries (tail, sbits), regrouped by shuffles
+      (local.set $tail (v128.load (local.get $a0)))
+      (local.set $sbits (v128.load (local.get $a1)))
+      (local.set $hi (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $tail) (local.get $sbits)))
+      (local.set $sbits (i64x2.add (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $tail) (local.get $sbits))
+                                   (i64x2.shl (local.get $z) (i32.const 45))))
+      (local.set $tail (local.get $hi))
+      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      ;; tmp = tail + r + r^2 (P0 + r P1) + r^4 (P2 + r P3), into $r; then scale tmp
+      (local.set $r
+        (f64x2.mul (local.get $sbits)
+          (f64x2.add
+            (f64x2.add
+              (f64x2.add (local.get $tail) (local.get $r))
+              (f64x2.mul (local.get $r2) (f64x2.add (local.get $P0) (f64x2.mul (local.get $r) (local.get $P1)))))
+            (f64x2.mul (f64x2.mul (local.get $r2) (local.get $r2)) (f64x2.add (local.get $P2) (f64x2.mul (local.get $r) (local.get $P3)))))))
+      ;; scale + scale tmp, and the rounding error of that sum (Fast2Sum, |scale tmp| < scale)
+      (local.set $hi (f64x2.add (local.get $sbits) (local.get $r)))
+      (local.set $r (f64x2.add (f64x2.sub (local.get $sbits) (local.get $hi)) (local.get $r)))
+      (local.set $special (v128.not (f64x2.le (f64x2.abs (local.get $t)) (local.get $LIM))))
+      (if (v128.any_true (local.get $special))
+        (then
+          (local.set $hi
+            (v128.bitselect
+              (f64x2.replace_lane 1
+                (f64x2.splat (call $exp_special (f64x2.extract_lane 0 (local.get $t))))
+                (call $exp_special (f64x2.extract_lane 1 (local.get $t))))
+              (local.get $hi)
+              (local.get $special)))
+          (local.set $r (v128.andnot (local.get $r) (local.get $special)))))
+      (v128.store offset=73728 (local.get $o) (local.get $hi))
+      (v128.store offset=90112 (local.get $o) (local.get $r))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $next))))
 
-  ;; exp(t) for one lane outside |t| <= 708: NaN, the overflow and the subnormal range.
   (func $exp_special (param $t f64) (result f64)
     (local $z f64) (local $kd f64) (local $r f64) (local $r2 f64) (local $a i32) (local $tmp f64)
     (local $sbits i64) (local $scale f64) (local $y f64) (local $lo f64) (local $hi f64)
@@ -121,125 +151,105 @@
     (f64.mul (local.get $y) (f64.const 0x1p-1022)))
 
   ;; exp over the whole double range: $exp_fast, and $exp_special for the lanes outside |t| <= 708
-  (func $exp_any (param $t v128) (result v128 v128)
-    (local $e v128) (local $lo v128) (local $special v128)
-    (call $exp_fast (local.get $t))
-    (local.set $lo)
-    (local.set $e)
-    (local.set $special (v128.not (f64x2.le (f64x2.abs (local.get $t)) (v128.const f64x2 708 708))))
-    (if (v128.any_true (local.get $special))
-      (then
-        (return
-          (v128.bitselect
-            (f64x2.replace_lane 1
-              (f64x2.splat (call $exp_special (f64x2.extract_lane 0 (local.get $t))))
-              (call $exp_special (f64x2.extract_lane 1 (local.get $t))))
-            (local.get $e)
-            (local.get $special))
-          (v128.andnot (local.get $lo) (local.get $special)))))
-    (local.get $e)
-    (local.get $lo))
-
-  (func $log1p_unit (param $v v128) (param $vlo v128) (result v128)
+  ;; SP = log1p(E + ELO) for n values (n even), 0 <= E <= 1.
+  (func $log1p_block (param $n i32)
+    (local $i i32) (local $o i32) (local $v v128) (local $vlo v128)
     (local $u v128) (local $du v128) (local $z v128) (local $a0 i32) (local $a1 i32)
     (local $c v128) (local $invc v128) (local $lh v128) (local $ll v128)
     (local $dh v128) (local $rh v128) (local $th v128) (local $rhh v128) (local $rhl v128) (local $rl v128)
     (local $rf v128) (local $r2 v128) (local $q v128) (local $s v128) (local $err v128)
-    (local.set $u (f64x2.add (v128.const f64x2 1 1) (local.get $v)))
-    (local.set $du (f64x2.add (f64x2.add (f64x2.sub (v128.const f64x2 1 1) (local.get $u)) (local.get $v)) (local.get $vlo)))
-    (local.set $z (f64x2.add (f64x2.mul (f64x2.sub (local.get $u) (v128.const f64x2 1 1)) (v128.const f64x2 128 128))
-                             (v128.const f64x2 0x1.8p52 0x1.8p52)))
-    (local.set $a0 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 255)) (i32.const 5))))
-    (local.set $a1 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 255)) (i32.const 5))))
-    ;; the two lanes' entries (c, 1/c, Lh, Ll), regrouped by shuffles
-    (local.set $th (v128.load (local.get $a0)))
-    (local.set $rh (v128.load (local.get $a1)))
-    (local.set $c (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
-    (local.set $invc (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
-    (local.set $th (v128.load offset=16 (local.get $a0)))
-    (local.set $rh (v128.load offset=16 (local.get $a1)))
-    (local.set $lh (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
-    (local.set $ll (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
-    (local.set $dh (f64x2.sub (local.get $u) (local.get $c)))
-    (local.set $rh (f64x2.mul (local.get $dh) (local.get $invc)))
-    ;; Veltkamp: rh = rhh + rhl, 26 bits each
-    (local.set $th (f64x2.mul (local.get $rh) (v128.const f64x2 134217729 134217729)))
-    (local.set $rhh (f64x2.sub (local.get $th) (f64x2.sub (local.get $th) (local.get $rh))))
-    (local.set $rhl (f64x2.sub (local.get $rh) (local.get $rhh)))
-    (local.set $rl
-      (f64x2.mul
-        (f64x2.add
-          (f64x2.sub (f64x2.sub (local.get $dh) (f64x2.mul (local.get $rhh) (local.get $c))) (f64x2.mul (local.get $rhl) (local.get $c)))
-          (local.get $du))
-        (local.get $invc)))
-    ;; j = 0 (c = 1): r = v + vlo as it is
-    (local.set $th (f64x2.eq (local.get $c) (v128.const f64x2 1 1)))
-    (local.set $rh (v128.bitselect (local.get $v) (local.get $rh) (local.get $th)))
-    (local.set $rl (v128.bitselect (local.get $vlo) (local.get $rl) (local.get $th)))
-    ;; r = rh + rl rounded: the powers of r need no more
-    (local.set $rf (f64x2.add (local.get $rh) (local.get $rl)))
-    (local.set $r2 (f64x2.mul (local.get $rf) (local.get $rf)))
-    (local.set $q
-      (f64x2.add (v128.const f64x2 0x1.5555555555555p-2 0x1.5555555555555p-2)
-        (f64x2.mul (local.get $rf)
-          (f64x2.add (v128.const f64x2 -0x1.ffffffffaff78p-3 -0x1.ffffffffaff78p-3)
-            (f64x2.mul (local.get $rf)
-              (f64x2.add (v128.const f64x2 0x1.9999999952759p-3 0x1.9999999952759p-3)
-                (f64x2.mul (local.get $rf)
-                  (f64x2.add (v128.const f64x2 -0x1.55569566b7f3ep-3 -0x1.55569566b7f3ep-3)
-                    (f64x2.mul (local.get $rf) (v128.const f64x2 0x1.249365a5d2ad4p-3 0x1.249365a5d2ad4p-3))))))))))
-    (local.set $s (f64x2.add (local.get $lh) (local.get $rh)))
-    (local.set $err (f64x2.add (f64x2.sub (local.get $lh) (local.get $s)) (local.get $rh)))
-    ;; s + [(err + Ll + rl) + (r^3 Q - r^2 / 2)]
-    (f64x2.add (local.get $s)
-      (f64x2.add
-        (f64x2.add
-          (f64x2.add (local.get $err) (local.get $ll))
-          (local.get $rl))
-        (f64x2.sub
-          (f64x2.mul (local.get $r2) (f64x2.mul (local.get $rf) (local.get $q)))
-          (f64x2.mul (local.get $r2) (v128.const f64x2 0.5 0.5))))))
-
-  ;; Tests: exp, log1p on [0, 1] and softplus(-|x|) = log1p(exp(-|x|)) over n values (n even) at 8192,
-  ;; results at 40960.
-  (func (export "exp") (param $n i32)
-    (local $i i32)
+    (local $ONE v128) (local $N v128) (local $SHIFT v128) (local $SPLIT v128) (local $HALF v128)
+    (local $Q0 v128) (local $Q1 v128) (local $Q2 v128) (local $Q3 v128) (local $Q4 v128)
+    (local.set $ONE (v128.const f64x2 1 1))
+    (local.set $N (v128.const f64x2 128 128))
+    (local.set $SHIFT (v128.const f64x2 0x1.8p52 0x1.8p52))
+    (local.set $SPLIT (v128.const f64x2 134217729 134217729))
+    (local.set $HALF (v128.const f64x2 0.5 0.5))
+    (local.set $Q0 (v128.const f64x2 0x1.5555555555555p-2 0x1.5555555555555p-2))
+    (local.set $Q1 (v128.const f64x2 -0x1.ffffffffaff78p-3 -0x1.ffffffffaff78p-3))
+    (local.set $Q2 (v128.const f64x2 0x1.9999999952759p-3 0x1.9999999952759p-3))
+    (local.set $Q3 (v128.const f64x2 -0x1.55569566b7f3ep-3 -0x1.55569566b7f3ep-3))
+    (local.set $Q4 (v128.const f64x2 0x1.249365a5d2ad4p-3 0x1.249365a5d2ad4p-3))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (i32.shl (local.get $i) (i32.const 3))
-      (call $exp_any (v128.load offset=8192 (i32.shl (local.get $i) (i32.const 3))))
-      (drop)
-      (v128.store offset=40960)
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $next))))
-  (func (export "log1p") (param $n i32)
-    (local $i i32)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (v128.store offset=40960 (i32.shl (local.get $i) (i32.const 3)) (call $log1p_unit (v128.load offset=8192 (i32.shl (local.get $i) (i32.const 3))) (v128.const f64x2 0 0)))
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $next))))
-  (func (export "softplus") (param $n i32)
-    (local $i i32)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (v128.store offset=40960 (i32.shl (local.get $i) (i32.const 3))
-        (call $log1p_unit (call $exp_any (f64x2.neg (f64x2.abs (v128.load offset=8192 (i32.shl (local.get $i) (i32.const 3))))))))
+      (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+      (local.set $v (v128.load offset=73728 (local.get $o)))
+      (local.set $vlo (v128.load offset=90112 (local.get $o)))
+      (local.set $u (f64x2.add (local.get $ONE) (local.get $v)))
+      (local.set $du (f64x2.add (f64x2.add (f64x2.sub (local.get $ONE) (local.get $u)) (local.get $v)) (local.get $vlo)))
+      (local.set $z (f64x2.add (f64x2.mul (f64x2.sub (local.get $u) (local.get $ONE)) (local.get $N)) (local.get $SHIFT)))
+      (local.set $a0 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $z))) (i32.const 255)) (i32.const 5))))
+      (local.set $a1 (i32.add (i32.const 3072) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $z))) (i32.const 255)) (i32.const 5))))
+      ;; the two lanes' entries (c, 1/c, Lh, Ll), regrouped by shuffles
+      (local.set $th (v128.load (local.get $a0)))
+      (local.set $rh (v128.load (local.get $a1)))
+      (local.set $c (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
+      (local.set $invc (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
+      (local.set $th (v128.load offset=16 (local.get $a0)))
+      (local.set $rh (v128.load offset=16 (local.get $a1)))
+      (local.set $lh (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $th) (local.get $rh)))
+      (local.set $ll (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $th) (local.get $rh)))
+      (local.set $dh (f64x2.sub (local.get $u) (local.get $c)))
+      (local.set $rh (f64x2.mul (local.get $dh) (local.get $invc)))
+      ;; Veltkamp: rh = rhh + rhl, 26 bits each
+      (local.set $th (f64x2.mul (local.get $rh) (local.get $SPLIT)))
+      (local.set $rhh (f64x2.sub (local.get $th) (f64x2.sub (local.get $th) (local.get $rh))))
+      (local.set $rhl (f64x2.sub (local.get $rh) (local.get $rhh)))
+      (local.set $rl
+        (f64x2.mul
+          (f64x2.add
+            (f64x2.sub (f64x2.sub (local.get $dh) (f64x2.mul (local.get $rhh) (local.get $c))) (f64x2.mul (local.get $rhl) (local.get $c)))
+            (local.get $du))
+          (local.get $invc)))
+      ;; j = 0 (c = 1): r = v + vlo as it is
+      (local.set $th (f64x2.eq (local.get $c) (local.get $ONE)))
+      (local.set $rh (v128.bitselect (local.get $v) (local.get $rh) (local.get $th)))
+      (local.set $rl (v128.bitselect (local.get $vlo) (local.get $rl) (local.get $th)))
+      ;; r = rh + rl rounded: the powers of r need no more
+      (local.set $rf (f64x2.add (local.get $rh) (local.get $rl)))
+      (local.set $r2 (f64x2.mul (local.get $rf) (local.get $rf)))
+      (local.set $q
+        (f64x2.add (local.get $Q0)
+          (f64x2.mul (local.get $rf)
+            (f64x2.add (local.get $Q1)
+              (f64x2.mul (local.get $rf)
+                (f64x2.add (local.get $Q2)
+                  (f64x2.mul (local.get $rf) (f64x2.add (local.get $Q3) (f64x2.mul (local.get $rf) (local.get $Q4))))))))))
+      (local.set $s (f64x2.add (local.get $lh) (local.get $rh)))
+      (local.set $err (f64x2.add (f64x2.sub (local.get $lh) (local.get $s)) (local.get $rh)))
+      ;; s + [(err + Ll + rl) + (r^3 Q - r^2 / 2)]
+      (v128.store offset=106496 (local.get $o)
+        (f64x2.add (local.get $s)
+          (f64x2.add
+            (f64x2.add (f64x2.add (local.get $err) (local.get $ll)) (local.get $rl))
+            (f64x2.sub
+              (f64x2.mul (local.get $r2) (f64x2.mul (local.get $rf) (local.get $q)))
+              (f64x2.mul (local.get $r2) (local.get $HALF))))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $next))))
 
-  ;; The element loop over the pairs [start, n) of the block (n even). mode: 1 = store the losses,
-  ;; 2 = d/dx (stored, divided by d), 4 = sum the losses into the two lanes at 0 and 16. Returns n, or the
-  ;; first pair that needs the JS formula (nothing of that pair is stored or summed).
+  ;; Tests: exp(x) for the n values (n even) at X into E; log1p(v) for v at E (plus ELO) into SP; softplus(-|x|) =
+  ;; log1p(exp(-|x|)) for x at X into SP.
+  (func (export "exp") (param $n i32) (call $exp_block (local.get $n) (i32.const 0)))
+  (func (export "log1p") (param $n i32) (call $log1p_block (local.get $n)))
+  (func (export "softplus") (param $n i32) (call $exp_block (local.get $n) (i32.const 1)) (call $log1p_block (local.get $n)))
+  ;; e = exp(-|x|) into E (and ELO), softplus(-|x|) into SP, for the n values at X: run's inputs.
+  (func (export "prepare") (param $n i32) (call $exp_block (local.get $n) (i32.const 1)) (call $log1p_block (local.get $n)))
+
+  ;; The element loop over the pairs [start, n) of the block (n even), after prepare(n). mode: 1 = store the
+  ;; losses, 2 = d/dx (stored, divided by d), 4 = sum the losses into the two lanes at 0 and 16. Returns n, or
+  ;; the first pair that needs the JS formula (nothing of that pair is stored or summed).
   (func (export "run") (param $mode i32) (param $start i32) (param $n i32) (param $w f64) (param $p f64) (param $edge f64) (param $d f64) (result i32)
-    (local $i i32) (local $o i32) (local $x v128) (local $y v128) (local $a v128) (local $e v128) (local $elo v128) (local $sp v128)
+    (local $i i32) (local $o i32) (local $x v128) (local $y v128) (local $e v128) (local $sp v128)
     (local $pos v128) (local $omy v128) (local $py v128) (local $l v128) (local $g v128) (local $ok v128)
     (local $q v128) (local $near1 v128) (local $nearE v128) (local $t v128) (local $s v128) (local $c v128)
-    (local $W v128) (local $P v128) (local $EDGE v128) (local $D v128)
+    (local $W v128) (local $P v128) (local $EDGE v128) (local $D v128) (local $ONE v128) (local $LIM v128) (local $ZERO v128)
     (local.set $W (f64x2.splat (local.get $w)))
     (local.set $P (f64x2.splat (local.get $p)))
     (local.set $EDGE (f64x2.splat (local.get $edge)))
     (local.set $D (f64x2.splat (local.get $d)))
+    (local.set $ONE (v128.const f64x2 1 1))
+    (local.set $LIM (v128.const f64x2 708 708))
     (local.set $s (v128.load (i32.const 0)))
     (local.set $c (v128.load (i32.const 16)))
     (local.set $i (local.get $start))
@@ -248,13 +258,10 @@
       (local.set $o (i32.shl (local.get $i) (i32.const 3)))
       (local.set $x (v128.load offset=8192 (local.get $o)))
       (local.set $y (v128.load offset=24576 (local.get $o)))
-      (local.set $a (f64x2.abs (local.get $x)))
-      (call $exp_fast (f64x2.neg (local.get $a)))
-      (local.set $elo)
-      (local.set $e)
-      (local.set $sp (call $log1p_unit (local.get $e) (local.get $elo)))
-      (local.set $pos (f64x2.ge (local.get $x) (v128.const f64x2 0 0)))
-      (local.set $omy (f64x2.sub (v128.const f64x2 1 1) (local.get $y)))
+      (local.set $e (v128.load offset=73728 (local.get $o)))
+      (local.set $sp (v128.load offset=106496 (local.get $o)))
+      (local.set $pos (f64x2.ge (local.get $x) (local.get $ZERO)))
+      (local.set $omy (f64x2.sub (local.get $ONE) (local.get $y)))
       (local.set $py (f64x2.mul (local.get $P) (local.get $y)))
       ;; w [a x + lw sp], a = 1 - y (x >= 0) or -p y (x < 0), lw = (1 - y) + p y
       (local.set $l
@@ -262,15 +269,15 @@
           (f64x2.add
             (f64x2.mul (v128.bitselect (local.get $omy) (f64x2.neg (local.get $py)) (local.get $pos)) (local.get $x))
             (f64x2.mul (f64x2.add (local.get $omy) (local.get $py)) (local.get $sp)))))
-      ;; l - l + e >= edge: finite, and e above the edge threshold; |x| <= 708 for $exp_fast
+      ;; l - l + e >= edge: finite, and e above the edge threshold; |x| <= 708, where exp needed no special case
       (local.set $ok
         (v128.and
           (f64x2.ge (f64x2.add (f64x2.sub (local.get $l) (local.get $l)) (local.get $e)) (local.get $EDGE))
-          (f64x2.le (local.get $a) (v128.const f64x2 708 708))))
+          (f64x2.le (f64x2.abs (local.get $x)) (local.get $LIM))))
       (if (i32.and (local.get $mode) (i32.const 2))
         (then
-          (local.set $q (f64x2.add (v128.const f64x2 1 1) (local.get $e)))
-          (local.set $near1 (f64x2.div (v128.const f64x2 1 1) (local.get $q)))
+          (local.set $q (f64x2.add (local.get $ONE) (local.get $e)))
+          (local.set $near1 (f64x2.div (local.get $ONE) (local.get $q)))
           (local.set $nearE (f64x2.div (local.get $e) (local.get $q)))
           ;; w [(1 - y) sigmoid(x) - p y sigmoid(-x)] / d
           (local.set $g
