@@ -150,7 +150,6 @@
         (if (f64.eq (local.get $y) (f64.const 0)) (then (local.set $y (f64.const 0))))))
     (f64.mul (local.get $y) (f64.const 0x1p-1022)))
 
-  ;; exp over the whole double range: $exp_fast, and $exp_special for the lanes outside |t| <= 708
   ;; SP = log1p(E + ELO) for n values (n even), 0 <= E <= 1.
   (func $log1p_block (param $n i32)
     (local $i i32) (local $o i32) (local $v v128) (local $vlo v128)
