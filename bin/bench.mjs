@@ -364,41 +364,38 @@ for (const [mode, label] of [
   row({ what: `kernel ${label}, ${cpus().length} threads vs torch float64 ${cpus().length} threads`, unit: 'M elem/s', bce: mps(KN, bm2), peerName: 'torch', peer: mps(KN, tmN), ratio: ratio(bm2, tmN) });
 }
 
+/** The median CPU ms of a loop `s += <term>` over n = KN elements after `setup`: RUNS runs in a process, 3 processes. */
+function loopMs(setup, term) {
+  const js = `const n = ${KN}; ${setup}
+const ms = [];
+for (let k = 0; k < ${RUNS}; k++) { const t = process.cpuUsage(); let s = 0; for (let i = 0; i < n; i++) s += ${term}; const u = process.cpuUsage(t); ms.push((u.user + u.system) / 1000); if (s < 0) console.log(s); }
+ms.sort((p, q) => p - q); console.log(ms[ms.length >> 1]);`;
+  const all = [];
+  for (let k = 0; k < 3; k++) {
+    const r = runOnce(process.execPath, ['-e', js]);
+    if (r.ok) all.push(Number(r.stdout.trim()));
+  }
+  return all.length ? median(all) : null;
+}
+
 // the limit: only reading the inputs (summing the two Float64Arrays), the memory floor of any kernel
 {
-  const limitJs = `const n = ${KN}; const x = new Float64Array(n).fill(0.5), y = new Float64Array(n).fill(1);
-const ms = [];
-for (let k = 0; k < ${RUNS}; k++) { const t = process.cpuUsage(); let s = 0; for (let i = 0; i < n; i++) s += x[i] + y[i]; const u = process.cpuUsage(t); ms.push((u.user + u.system) / 1000); if (s < 0) console.log(s); }
-ms.sort((p, q) => p - q); console.log(ms[ms.length >> 1]);`;
-  const li = [];
-  for (let k = 0; k < 3; k++) {
-    const r = runOnce(process.execPath, ['-e', limitJs]);
-    if (r.ok) li.push(Number(r.stdout.trim()));
-  }
+  const li = loopMs('const x = new Float64Array(n).fill(0.5), y = new Float64Array(n).fill(1);', 'x[i] + y[i]');
   const lg = results.rows.find((r) => r.what.startsWith('kernel loss + grad (mean), 1 thread vs'));
-  if (li.length && lg?.bce) {
-    results.limit = { readMps: mps(KN, median(li)) };
-    row({ what: 'limit: summing the input Float64Arrays (x and y), 1 thread', unit: 'M elem/s', bce: mps(KN, median(li)), note: `${((100 * lg.bce) / mps(KN, median(li))).toFixed(0)}% of the kernel's loss + grad time` });
+  if (li != null && lg?.bce) {
+    results.limit = { readMps: mps(KN, li) };
+    row({ what: 'limit: summing the input Float64Arrays (x and y), 1 thread', unit: 'M elem/s', bce: mps(KN, li), note: `${((100 * lg.bce) / mps(KN, li)).toFixed(0)}% of the kernel's loss + grad time` });
   }
 }
 
 // the JS fallback's floor: what one exp and one log1p per element cost alone (fdlibm in V8; the JS loops
 // cannot do with less and give the same bits), against the JS loops' loss + grad on one thread
 {
-  const floorJs = `const n = ${KN}; const x = new Float64Array(n); let a = 1;
-for (let i = 0; i < n; i++) { a = (a * 16807) % 2147483647; x[i] = 6 * (a / 2147483647) - 3; }
-const ms = [];
-for (let k = 0; k < ${RUNS}; k++) { const t = process.cpuUsage(); let s = 0; for (let i = 0; i < n; i++) s += Math.log1p(Math.exp(-Math.abs(x[i]))); const u = process.cpuUsage(t); ms.push((u.user + u.system) / 1000); if (s < 0) console.log(s); }
-ms.sort((p, q) => p - q); console.log(ms[ms.length >> 1]);`;
-  const fl = [];
-  for (let k = 0; k < 3; k++) {
-    const r = runOnce(process.execPath, ['-e', floorJs]);
-    if (r.ok) fl.push(Number(r.stdout.trim()));
-  }
+  const fl = loopMs('const x = new Float64Array(n); let a = 1; for (let i = 0; i < n; i++) { a = (a * 16807) % 2147483647; x[i] = 6 * (a / 2147483647) - 3; }', 'Math.log1p(Math.exp(-Math.abs(x[i])))');
   const lg = results.rows.find((r) => r.what.startsWith('kernel loss + grad (mean), 1 thread, JS loops'));
-  if (fl.length && lg) {
-    results.floor = { expLog1pMps: mps(KN, median(fl)), lossGradMps: lg.bce };
-    row({ what: 'JS floor: Math.exp + Math.log1p alone, 1 thread', unit: 'M elem/s', bce: mps(KN, median(fl)), note: `${((lg.bce ? 1 / lg.bce : 0) ? (100 * (1 / mps(KN, median(fl)))) / (1 / lg.bce) : 0).toFixed(0)}% of the JS loops' loss + grad time` });
+  if (fl != null && lg) {
+    results.floor = { expLog1pMps: mps(KN, fl), lossGradMps: lg.bce };
+    row({ what: 'JS floor: Math.exp + Math.log1p alone, 1 thread', unit: 'M elem/s', bce: mps(KN, fl), note: `${((lg.bce ? 1 / lg.bce : 0) ? (100 * (1 / mps(KN, fl))) / (1 / lg.bce) : 0).toFixed(0)}% of the JS loops' loss + grad time` });
   }
 }
 

@@ -12,7 +12,7 @@ import { allowWasm, wasmElements, wasmKernel } from '../src/core/kernel-wasm.js'
 import type { WasmKernel } from '../src/core/kernel-wasm.js';
 import { edgeOf } from '../src/core/kernel-edge.js';
 import { CompensatedSum } from '../src/core/sum.js';
-import { EPS, flat, readJson, ulpDiff } from './helpers/numbers.js';
+import { EPS, flat, readJson, ulpDiff, worst } from './helpers/numbers.js';
 
 const k = wasmKernel() as WasmKernel;
 
@@ -29,17 +29,6 @@ function viaWasm(x: number, y: number, w: number, p: number, d = 1) {
   wasmElements(k, Float64Array.of(x, x), Float64Array.of(y, y), w, p, edgeOf(p), d, 0, 2, { loss, grad, element });
   expect(Object.is(loss[0], loss[1]) && Object.is(grad[0], grad[1])).toBe(true);
   return { loss: loss[0], grad: grad[0], wasm: !js };
-}
-
-function worst(n: number, f: (i: number) => number, which: (i: number) => boolean, at: (i: number) => string) {
-  let v = 0;
-  let where = '';
-  for (let i = 0; i < n; i++) {
-    if (!which(i)) continue;
-    const d = f(i);
-    if (!(d <= v)) [v, where] = [d, at(i)];
-  }
-  return { v, where };
 }
 
 interface Grid {
