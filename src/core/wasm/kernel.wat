@@ -238,7 +238,7 @@
   ;; The element loop over the pairs [start, n) of the block (n even), after prepare(n). mode: 1 = store the
   ;; losses, 2 = d/dx (stored, divided by d), 4 = sum the losses into the two lanes at 0 and 16. Returns n, or
   ;; the first pair that needs the JS formula (nothing of that pair is stored or summed).
-  (func (export "run") (param $mode i32) (param $start i32) (param $n i32) (param $w f64) (param $p f64) (param $edge f64) (param $d f64) (result i32)
+  (func $run (export "run") (param $mode i32) (param $start i32) (param $n i32) (param $w f64) (param $p f64) (param $edge f64) (param $d f64) (result i32)
     (local $i i32) (local $o i32) (local $x v128) (local $y v128) (local $e v128) (local $sp v128)
     (local $pos v128) (local $omy v128) (local $py v128) (local $l v128) (local $g v128) (local $ok v128)
     (local $q v128) (local $near1 v128) (local $nearE v128) (local $t v128) (local $s v128) (local $c v128)
