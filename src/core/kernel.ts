@@ -123,10 +123,8 @@ export function bceElementsReference(x: Float64Array, y: Float64Array, weight: B
 }
 
 /**
- * The fewest elements in one call of bceElements for the WebAssembly loops (kernel-wasm.ts): below it the JS
- * loops are faster, counting the module's compilation on first use (README, Performance). A call is a
- * chunk of SUM_CHUNK or less, cut at the same places by every path (one thread or several, streamed or
- * in memory), so every path makes the same choice for a chunk and gives the same bits.
+ * The fewest elements in one call of bceElements for the WebAssembly loops (kernel-wasm.ts; the crossover is
+ * in the README, Performance). Every path (threads, streaming) calls it on the same chunks, so makes the same choice.
  */
 export const WASM_MIN = 4096;
 
