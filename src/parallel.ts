@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, SUM_CHUNK } from './core/kernel.js';
 import { controlBlock, runFrontShare, signalReady } from './core/pool.js';
 import type { PoolReply, PoolTask } from './core/pool.js';
+import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
 import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
@@ -146,7 +147,7 @@ export async function bceWithLogitsParallel(
   if (parallel.stats) Object.assign(parallel.stats, { threads, chunks, workerChunks: 0 });
   // start the workers first: they boot while this thread copies the inputs, then wait for CTRL_READY
   const workers: Running[] = [];
-  for (let k = 1; k < threads; k++) workers.push(startWorker(source, { plan: shared, ctrl, firstChunk }));
+  for (let k = 1; k < threads; k++) workers.push(startWorker(source, { plan: shared, ctrl, firstChunk, wasm: wasmKernel() !== null }));
   try {
     if (xShared !== plan.x) xShared.set(plan.x.subarray(from), from);
     if (yShared !== plan.y) yShared.set(plan.y.subarray(from), from);

@@ -9,6 +9,7 @@
  * Chunks are merged in order by finishBce, so the result does not depend on who computed what.
  */
 import { PARTIAL, runBcePlan, SUM_CHUNK } from './kernel.js';
+import { allowWasm } from './kernel-wasm.js';
 import type { BcePlan } from './kernel.js';
 
 /** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
@@ -23,6 +24,8 @@ export interface PoolTask {
   ctrl: Int32Array;
   /** workers claim chunks from the last one down to this one */
   firstChunk: number;
+  /** whether the WebAssembly loops run on the main thread (allowWasm): every thread makes the same choice */
+  wasm: boolean;
 }
 
 /** What a worker posts back when it stops: how many chunks it computed. */
@@ -82,7 +85,8 @@ function warmUp(plan: BcePlan): void {
  * A worker's share: once the inputs are ready, chunks from the back, down to `firstChunk`, stopping at
  * the first chunk that the main thread claimed first. Returns the reply to post.
  */
-export function runBackShare({ plan, ctrl, firstChunk }: PoolTask): PoolReply {
+export function runBackShare({ plan, ctrl, firstChunk, wasm }: PoolTask): PoolReply {
+  allowWasm(wasm);
   warmUp(plan);
   Atomics.wait(ctrl, CTRL_READY, 0);
   let computed = 0;
