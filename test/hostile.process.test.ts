@@ -337,8 +337,8 @@ describe('-o keeps what it replaces', () => {
 });
 
 describe('signals during -o', () => {
-  // a million element losses and gradients as CSV: seconds of writing, time enough to interrupt; the inputs
-  // are written once and linked into each case's folder
+  // a million element losses and gradients as CSV, about 47 MB: long enough to write that the signal comes
+  // while the temp file is open; the inputs are written once and linked into each case's folder
   let inputs: string | undefined;
   const bigInputs = (): string => {
     if (inputs !== undefined) return inputs;
