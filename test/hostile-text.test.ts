@@ -19,6 +19,7 @@ import type { Io } from '../src/io/source.js';
 import { InputError } from '../src/errors.js';
 import { viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
 import { filesOnlyIo, runBce } from './helpers/run.js';
+import { writeBig } from './helpers/big-file.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bce-hostile-'));
@@ -302,10 +303,10 @@ describe('100 MB cells and strings, through the CLI under a 2 GB address-space c
   it('a 100 MB CSV cell (both engines) and a 100 MB JSON string and number', () => {
     try {
       writeFileSync(join(big, 't.csv'), '1\n');
-      writeFileSync(join(big, 'cell.csv'), Buffer.alloc(100_000_000, '1'));
-      const digits = Buffer.alloc(100_000_000, '1');
-      writeFileSync(join(big, 'str.json'), Buffer.concat([Buffer.from('{"logits": ["'), digits, Buffer.from('"], "targets": [1]}')]));
-      writeFileSync(join(big, 'num.json'), Buffer.concat([Buffer.from('{"logits": ['), digits, Buffer.from('], "targets": [1]}')]));
+      const digits = { byte: 0x31, length: 100_000_000 }; // '1'
+      writeBig(join(big, 'cell.csv'), [digits]);
+      writeBig(join(big, 'str.json'), [Buffer.from('{"logits": ["'), digits, Buffer.from('"], "targets": [1]}')]);
+      writeBig(join(big, 'num.json'), [Buffer.from('{"logits": ['), digits, Buffer.from('], "targets": [1]}')]);
       const cases: [string[], string][] = [
         [['-l', 'cell.csv', '-t', 't.csv'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
         [['-l', 'cell.csv', '-t', 't.csv', '--csv-engine', 'csv-parse'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
