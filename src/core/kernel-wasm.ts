@@ -69,7 +69,15 @@ function instantiate(): WasmKernel | null {
   const bytes = decode(KERNEL_WASM);
   // false where the engine lacks 128-bit SIMD
   if (!api.validate(bytes)) return null;
-  const exports = new api.Instance(new api.Module(bytes), {}).exports as Exports;
+  let exports: Exports;
+  try {
+    exports = new api.Instance(new api.Module(bytes), {}).exports as Exports;
+  } catch (e) {
+    // a WebAssembly memory reserves gigabytes of address space (its guard regions): under an address-space
+    // limit (ulimit -v) the engine cannot create one, and the JS loops run instead
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
   return { exports, mem: new Float64Array(exports.memory.buffer) };
 }
 
