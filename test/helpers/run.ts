@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
+import { listDir } from '../../src/main.js';
 import type { Io, OpenFile } from '../../src/io/source.js';
 
 /** Io.openFile over real files: a regular file, or undefined. */
@@ -35,6 +36,7 @@ export async function runBce(argv: string[], options: { stdin?: string | Uint8Ar
   const io: Io = {
     readFile: (path) => readFile(path),
     openFile,
+    listDir,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
     stdoutIsTTY: false,
@@ -87,6 +89,7 @@ export function spawnBce(args: string[], input = '', env: Record<string, string>
 export const filesOnlyIo: Io = {
   readFile: (path) => readFile(path),
   openFile,
+  listDir,
   readStdin: async () => new Uint8Array(),
   stdinIsTTY: true,
   stdoutIsTTY: false,
