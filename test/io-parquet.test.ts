@@ -352,3 +352,45 @@ describe('openParquetTable: fuzzing', () => {
     );
   });
 });
+
+describe('pageChecked: page headers out of bounds are refused before hyparquet sizes arrays by them', () => {
+  /** A zigzag varint, as Thrift's compact protocol writes an i32. */
+  const i32 = (v: number): number[] => {
+    const out: number[] = [];
+    for (let z = v >= 0 ? 2 * v : -2 * v - 1; ; z = Math.floor(z / 128)) {
+      if (z < 128) return [...out, z];
+      out.push((z % 128) | 128);
+    }
+  };
+  /** A DATA_PAGE header: type, sizes, then the data page header (values, PLAIN, RLE, RLE), and `stored` bytes. */
+  const page = (values: number, size: number, stored: number): number[] => [
+    ...[0x15, 0, 0x15, ...i32(size), 0x15, ...i32(stored)],
+    ...[0x2c, 0x15, ...i32(values), 0x15, 0, 0x15, 6, 0x15, 6, 0, 0],
+    ...new Array<number>(stored).fill(0),
+  ];
+  async function check(bytes: number[]): Promise<string | undefined> {
+    const { pageChecked } = await import('../src/io/parquet-pages.js');
+    const { parquetHeader } = await import('hyparquet/src/column.js');
+    const data = new Uint8Array(bytes);
+    const file = { byteLength: data.length, slice: async (s: number, e?: number) => data.slice(s, e).buffer };
+    const meta = { path_in_schema: ['x'], data_page_offset: 0n, total_compressed_size: BigInt(data.length) };
+    const group = { columns: [{ meta_data: meta }], num_rows: 1n } as unknown as import('hyparquet').RowGroup;
+    try {
+      await pageChecked(file, group, ['x'], parquetHeader, 'x.parquet', 1).slice(0, data.length);
+      return undefined;
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+  }
+  it.each([
+    [page(8, 64, 64), undefined],
+    [[...page(2 ** 25, 64, 4), ...page(2 ** 25, 64, 4)], undefined],
+    [page(2 ** 25 + 1, 64, 4), "x.parquet: row group 1, column 'x': a page declares 33554433 values, and bce reads at most 33554432 in one page"],
+    [[...page(2 ** 25, 64, 4), ...page(2 ** 25, 64, 4), ...page(1, 8, 4)], "x.parquet: row group 1, column 'x': its pages declare more than 67108864 values, more than bce reads in one row group"],
+    [page(8, 2 ** 30 + 1, 4), "x.parquet: row group 1, column 'x': a page declares 1073741825 bytes, and bce reads at most 1073741824 in one page"],
+    [page(8, 64, 64).slice(0, 40), "x.parquet: row group 1, column 'x': a page of 64 bytes runs past the end of its column chunk"],
+  ])('%#', async (bytes, message) => {
+    expect(await check(bytes)).toBe(message);
+  });
+});

@@ -3,6 +3,7 @@
  * of classes), how a column's type is named in messages, and whether two part files have the same columns.
  */
 import type { FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
+import { MAX_CHUNK_VALUES } from './parquet-pages.js';
 
 /** How bce reads a column: one number per row, a list of numbers per row, or not at all. */
 export type ColumnKind = 'scalar' | 'list' | 'unreadable';
@@ -96,6 +97,7 @@ export function rowGroupProblem(metadata: FileMetaData, tree: SchemaTree): strin
   for (const [g, group] of metadata.row_groups.entries()) {
     const rows = Number(group.num_rows);
     if (!Number.isSafeInteger(rows) || rows < 0) return `row group ${g + 1} has ${rows} rows`;
+    if (rows > MAX_CHUNK_VALUES) return `row group ${g + 1} has ${rows} rows, and bce reads row groups of at most ${MAX_CHUNK_VALUES}`;
     const paths: string[] = [];
     for (const chunk of group.columns ?? []) {
       const meta = chunk.meta_data;

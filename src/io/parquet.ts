@@ -9,10 +9,14 @@ import { BceError, InputError, printable, printableName, quote } from '../errors
 import type { Io, OpenFile } from './source.js';
 import type { TableBatch, TableReader } from './table.js';
 import { columnsOf, rowGroupProblem } from './parquet-schema.js';
+import { pageChecked } from './parquet-pages.js';
 import type { ColumnKind } from './parquet-schema.js';
 
 /** The parts of hyparquet bce uses: the footer and schema, row groups read as promises per column. */
-type Hyparquet = typeof import('hyparquet') & typeof import('hyparquet/src/read.js') & typeof import('hyparquet/src/rowgroup.js');
+type Hyparquet = typeof import('hyparquet') &
+  typeof import('hyparquet/src/read.js') &
+  typeof import('hyparquet/src/rowgroup.js') &
+  typeof import('hyparquet/src/column.js');
 
 /** The magic bytes at both ends of a Parquet file. */
 const MAGIC = 0x31524150; // 'PAR1' little-endian
@@ -181,7 +185,12 @@ async function readParts(hp: Hyparquet, io: Io, path: string): Promise<Part[]> {
 
 /** Opens a Parquet file, or a directory of part files, as one table. */
 export async function openParquetTable(io: Io, path: string): Promise<TableReader> {
-  const hp: Hyparquet = { ...(await import('hyparquet')), ...(await import('hyparquet/src/read.js')), ...(await import('hyparquet/src/rowgroup.js')) };
+  const hp: Hyparquet = {
+    ...(await import('hyparquet')),
+    ...(await import('hyparquet/src/read.js')),
+    ...(await import('hyparquet/src/rowgroup.js')),
+    ...(await import('hyparquet/src/column.js')),
+  };
   const { compressors } = await import('hyparquet-compressors');
   const parts = await readParts(hp, io, path);
   const columns: Column[] = columnsOf(hp.parquetSchema(parts[0].metadata)).map((c) => ({ ...c, width: c.kind === 'list' ? undefined : 1 }));
@@ -261,7 +270,8 @@ class ParquetTable implements TableReader {
       this.at.buffer = asyncBuffer(this.at.file, part.where);
     }
     const names = [...new Set(indices.map((i) => this.columns[i].name))];
-    const file = this.at.buffer;
+    const group = part.metadata.row_groups[this.at.group - 1];
+    const file = pageChecked(this.at.buffer, group, names, this.hp.parquetHeader, part.where, this.at.group);
     const chunks = await guarded(part.where, `corrupt data in row group ${this.at.group}`, () =>
       readChunks(this.hp, { file, metadata: part.metadata, columns: names, rowStart: start, rowEnd: start + rows, compressors: this.compressors }),
     );
