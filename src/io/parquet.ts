@@ -10,6 +10,7 @@ import type { Io, OpenFile } from './source.js';
 import type { TableBatch, TableReader } from './table.js';
 import { columnsOf, rowGroupProblem } from './parquet-schema.js';
 import { pageChecked } from './parquet-pages.js';
+import { hasParquetMagic, isParquetName } from './parquet-detect.js';
 import type { ColumnKind } from './parquet-schema.js';
 
 /** The parts of hyparquet bce uses: the footer and schema, row groups read as promises per column. */
@@ -17,9 +18,6 @@ type Hyparquet = typeof import('hyparquet') &
   typeof import('hyparquet/src/read.js') &
   typeof import('hyparquet/src/rowgroup.js') &
   typeof import('hyparquet/src/column.js');
-
-/** The magic bytes at both ends of a Parquet file. */
-const MAGIC = 0x31524150; // 'PAR1' little-endian
 
 /** The bytes read from a file's end at first for its footer (a longer footer is read in a second read). */
 const FOOTER_BYTES = 1 << 16;
@@ -92,9 +90,8 @@ async function openPart(io: Io, path: string, where: string): Promise<OpenFile> 
     const tail = new Uint8Array(4);
     await file.read(head, 0, 4, 0);
     await file.read(tail, 0, 4, file.size - 4);
-    const word = (b: Uint8Array): number => new DataView(b.buffer).getUint32(0, true);
-    if (word(head) !== MAGIC) throw new InputError(where, 'not a Parquet file: it does not start with PAR1');
-    if (word(tail) !== MAGIC) throw new InputError(where, 'not a Parquet file, or a truncated one: it does not end with PAR1');
+    if (!hasParquetMagic(head)) throw new InputError(where, 'not a Parquet file: it does not start with PAR1');
+    if (!hasParquetMagic(tail)) throw new InputError(where, 'not a Parquet file, or a truncated one: it does not end with PAR1');
     return file;
   } catch (e) {
     await file.close();
@@ -117,7 +114,7 @@ async function readPart(hp: Hyparquet, io: Io, path: string, where: string): Pro
 }
 
 const isHiveFolder = (name: string): boolean => /^[^=]+=/.test(name);
-const isPartFile = (name: string): boolean => /\.parquet$/i.test(name) && !name.startsWith('.') && !name.startsWith('_');
+const isPartFile = (name: string): boolean => isParquetName(name) && !name.startsWith('.') && !name.startsWith('_');
 
 /**
  * The part files of a directory, relative to it, in sorted path order: its *.parquet files and those of its
