@@ -48,14 +48,15 @@ console.log(JSON.stringify({ ms: (u.user + u.system) / 1000, value: n }));`;
 const readerSource = `
 import { openParquetTable } from './src/io/parquet.ts';
 import { bceWithLogits } from './src/core/kernel.ts';
-import { open, readdir, stat } from 'node:fs/promises';
+import { listDir } from './src/io/list-dir.ts';
+import { open } from 'node:fs/promises';
 const io = {
   openFile: async (path) => {
     const fh = await open(path, 'r');
     const { size } = await fh.stat();
     return { size, read: async (b, o, l, p) => (await fh.read(b, o, l, p)).bytesRead, close: () => fh.close() };
   },
-  listDir: async (path) => ((await stat(path)).isDirectory() ? (await readdir(path, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() })) : undefined),
+  listDir,
 };
 const c = process.cpuUsage();
 const t = await openParquetTable(io, process.argv[2]);

@@ -3,13 +3,14 @@
  * code, a closed pipe, output failures, signals. It builds the real Io and hands it to run.ts, which maps
  * errors to exit codes.
  */
-import { access, lstat, open, readdir, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { access, lstat, open, readlink, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { constants, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { STDIN_NAME } from './io/source.js';
-import type { DirEntry, Io } from './io/source.js';
+import type { Io } from './io/source.js';
+import { listDir } from './io/list-dir.js';
 import { readBounded } from './io/bounded-read.js';
 import { isEpipe, run } from './run.js';
 import { BceError, ExitCode, OutputError, UsageError, printableName } from './errors.js';
@@ -251,18 +252,6 @@ function writeStderr(text: string): void {
   } catch {
     // nowhere left to say it
   }
-}
-
-/** Io.listDir: a directory's entries, symlinks resolved to what they point to; undefined for anything else. */
-export async function listDir(path: string): Promise<DirEntry[] | undefined> {
-  if (!(await stat(path).catch(() => undefined))?.isDirectory()) return undefined;
-  const entries = await readdir(path, { withFileTypes: true });
-  return Promise.all(
-    entries.map(async (e) => ({
-      name: e.name,
-      isDirectory: e.isSymbolicLink() ? Boolean((await stat(join(path, e.name)).catch(() => undefined))?.isDirectory()) : e.isDirectory(),
-    })),
-  );
 }
 
 function realIo(): Io {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
-import { listDir } from '../../src/main.js';
+import { listDir } from '../../src/io/list-dir.js';
 import type { Io, OpenFile } from '../../src/io/source.js';
 
 /** Io.openFile over real files: a regular file, or undefined. */
