@@ -4,12 +4,14 @@
  * Parquet input is opened. Read one row group at a time through the Io's positional reads, so memory
  * depends on the largest row group, not on the table.
  */
-import type { AsyncBuffer, Compressors, DecodedArray, FileMetaData, ParquetReadOptions } from 'hyparquet';
+import type { AsyncBuffer, ColumnMetaData, Compressors, DecodedArray, FileMetaData, ParquetReadOptions, SchemaTree } from 'hyparquet';
 import { BceError, InputError, printable, printableName, quote } from '../errors.js';
 import type { Io, OpenFile } from './source.js';
 import type { TableBatch, TableReader } from './table.js';
 import { columnsOf, rowGroupProblem } from './parquet-schema.js';
 import { pageChecked } from './parquet-pages.js';
+import { decodeFlat } from './parquet-flat.js';
+import type { PageDecoders } from './parquet-flat.js';
 import { hasParquetMagic, isParquetName } from './parquet-detect.js';
 import type { ColumnKind } from './parquet-schema.js';
 
@@ -17,7 +19,7 @@ import type { ColumnKind } from './parquet-schema.js';
 type Hyparquet = typeof import('hyparquet') &
   typeof import('hyparquet/src/read.js') &
   typeof import('hyparquet/src/rowgroup.js') &
-  typeof import('hyparquet/src/column.js');
+  PageDecoders;
 
 /** The bytes read from a file's end at first for its footer (a longer footer is read in a second read). */
 const FOOTER_BYTES = 1 << 16;
@@ -187,6 +189,8 @@ export async function openParquetTable(io: Io, path: string): Promise<TableReade
     ...(await import('hyparquet/src/read.js')),
     ...(await import('hyparquet/src/rowgroup.js')),
     ...(await import('hyparquet/src/column.js')),
+    ...(await import('hyparquet/src/datapage.js')),
+    ...(await import('hyparquet/src/convert.js')),
   };
   const { compressors } = await import('hyparquet-compressors');
   const parts = await readParts(hp, io, path);
@@ -269,9 +273,13 @@ class ParquetTable implements TableReader {
     const names = [...new Set(indices.map((i) => this.columns[i].name))];
     const group = part.metadata.row_groups[this.at.group - 1];
     const file = pageChecked(this.at.buffer, group, names, this.hp.parquetHeader, part.where, this.at.group);
-    const chunks = await guarded(part.where, `corrupt data in row group ${this.at.group}`, () =>
-      readChunks(this.hp, { file, metadata: part.metadata, columns: names, rowStart: start, rowEnd: start + rows, compressors: this.compressors }),
-    );
+    const lists = names.filter((n) => this.columns.find((c) => c.name === n)?.kind === 'list');
+    const flat = names.filter((n) => !lists.includes(n));
+    const options = { file, metadata: part.metadata, columns: lists, rowStart: start, rowEnd: start + rows, compressors: this.compressors };
+    const chunks = await guarded(part.where, `corrupt data in row group ${this.at.group}`, async () => [
+      ...(lists.length > 0 ? await readChunks(this.hp, options) : []),
+      ...(await this.readFlat(part, file, flat, start, rows)),
+    ]);
     const decoded = new Map<string, Float64Array>();
     return indices.map((i) => {
       const column = this.columns[i];
@@ -283,6 +291,28 @@ class ParquetTable implements TableReader {
       }
       return out;
     });
+  }
+
+  /** Flat columns of a row group, each chunk read whole and decoded page by page (./parquet-flat.ts). */
+  private async readFlat(part: Part, file: AsyncBuffer, names: readonly string[], start: number, rows: number): Promise<Chunk[]> {
+    const tree = this.hp.parquetSchema(part.metadata);
+    const group = part.metadata.row_groups[this.at.group - 1];
+    const chunks: Chunk[] = [];
+    for (const column of names) {
+      const meta = group.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data as ColumnMetaData;
+      const leaf = tree.children.find((c) => c.element.name === column) as SchemaTree;
+      const begin = Number(meta.dictionary_page_offset || meta.data_page_offset);
+      const bytes = await file.slice(begin, begin + Number(meta.total_compressed_size));
+      const fail = {
+        nullAt: (row: number) => cellError({ where: part.where, column, firstRow: start }, start + row, `a null: ${NULLS}`),
+        corrupt: (what: string) => new InputError(part.where, `corrupt data in row group ${this.at.group}, column ${quote(column)}: ${what}`),
+      };
+      const decoder = { parsers: this.hp.DEFAULT_PARSERS, compressors: this.compressors };
+      for (const page of decodeFlat(this.hp, bytes, meta, tree, leaf, rows, decoder, fail)) {
+        chunks.push({ column, rowStart: start + page.rowStart, data: page.data });
+      }
+    }
+    return chunks;
   }
 
   private async closeFile(): Promise<void> {
@@ -345,6 +375,9 @@ interface Place {
   readonly firstRow: number;
 }
 
+/** What a null is told. */
+const NULLS = 'bce reads numbers only (drop or fill the nulls first)';
+
 /** The error for the value of 0-based row `row` (within the part) of a column. */
 function cellError(place: Place, row: number, what: string): InputError {
   return new InputError(place.where, `row ${row + 1}, column ${quote(place.column)}: ${what}`);
@@ -355,7 +388,7 @@ function numberAt(v: unknown, place: Place, row: number, item = ''): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
-  if (v === null || v === undefined) throw cellError(place, row, `a null${item}: bce reads numbers only (drop or fill the nulls first)`);
+  if (v === null || v === undefined) throw cellError(place, row, `a null${item}: ${NULLS}`);
   throw cellError(place, row, `not a number${item}`);
 }
 
@@ -388,7 +421,7 @@ function listsToFloat64(chunks: readonly Chunk[], column: Column, rows: number, 
     for (let r = 0; r < data.length; r++) {
       const row = place.firstRow + filled;
       const list = data[r];
-      if (!Array.isArray(list)) throw cellError(place, row, 'a null list: bce reads numbers only (drop or fill the nulls first)');
+      if (!Array.isArray(list)) throw cellError(place, row, `a null list: ${NULLS}`);
       column.width ??= list.length;
       const width = column.width;
       if (width === 0) throw cellError(place, row, 'an empty list: a list column holds one row of classes');
