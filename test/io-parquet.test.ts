@@ -2,9 +2,10 @@
  * openParquetTable against files and directories written by DuckDB (fixtures/parquet; expected.json holds
  * what DuckDB reads from them, every value as a double), malformed files, and fuzzing.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
@@ -415,4 +416,74 @@ describe('isParquetTable', () => {
     expect(await isParquetTable(io, 'preds')).toBe(true);
     expect(await isParquetTable(io, 'text')).toBe(false);
   });
+});
+
+describe('openParquetTable: memory, in a process of its own', () => {
+  const prlimit = spawnSync('prlimit', ['--version']).status === 0;
+  const time = existsSync('/usr/bin/time');
+  const tmp = mkdtempSync(join(tmpdir(), 'bce-parquet-mem-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // reads every column of a table to the end and prints the rows and the sum of each column
+  const script = `
+import { openParquetTable } from './src/io/parquet.ts';
+import { listDir } from './src/io/list-dir.ts';
+import { open } from 'node:fs/promises';
+const io = {
+  listDir,
+  openFile: async (path) => {
+    const fh = await open(path, 'r');
+    const { size } = await fh.stat();
+    return { size, read: async (b, o, l, p) => (await fh.read(b, o, l, p)).bytesRead, close: () => fh.close() };
+  },
+};
+const t = await openParquetTable(io, process.argv[2]);
+const all = t.columns.map((_, i) => i);
+const sums = all.map(() => 0);
+let rows = 0;
+for (let b = await t.next(all); b !== undefined; b = await t.next(all)) {
+  rows += b.rows;
+  b.values.forEach((v, k) => { for (const x of v) sums[k] += x; });
+}
+console.log(JSON.stringify({ rows, sums }));`;
+
+  /** A directory of `n` part files, each a link to groups-snappy.parquet (5000 rows, five columns). */
+  function partsDir(n: number): string {
+    const d = join(tmp, `parts-${n}`);
+    mkdirSync(d);
+    for (let i = 0; i < n; i++) symlinkSync(resolve(`${DIR}groups-snappy.parquet`), join(d, `part-${String(i).padStart(5, '0')}.parquet`));
+    return d;
+  }
+
+  it.skipIf(!prlimit || !time)(
+    'memory does not grow with the table, and an address-space ceiling is no obstacle',
+    async () => {
+      const { build } = await import('esbuild');
+      const reader = join(tmp, 'reader.mjs');
+      await build({ stdin: { contents: script, resolveDir: resolve('.'), loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile: reader, logLevel: 'error' });
+      // Node 20 reserves about 711 MiB of address space before it runs any code; a Node that reserves more gets
+      // the difference on top (as in bombs.test.ts)
+      const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
+      const start = 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+      const ceiling = 1.25 * 2 ** 30 + Math.max(0, start - 711 * 2 ** 20);
+      const run = (n: number): { rows: number; sums: number[]; rss: number } => {
+        const report = join(tmp, `time-${n}.txt`);
+        const argv = ['-o', report, '-f', '%M', 'prlimit', `--as=${Math.round(ceiling)}`, process.execPath, reader, partsDir(n)];
+        const r = spawnSync('/usr/bin/time', argv, { encoding: 'utf8', timeout: 100_000 });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        return { ...JSON.parse(r.stdout), rss: 1024 * Number(readFileSync(report, 'utf8').trim().split('\n').pop()) };
+      };
+      const small = run(40);
+      const large = run(400);
+      // DuckDB's sums, times the number of copies (1e-9 relative: 400 x 5000 additions in another order)
+      const one = expected.files['groups-snappy.parquet'].sums;
+      for (const [got, n] of [[small, 40], [large, 400]] as const) {
+        expect(got.rows).toBe(5000 * n);
+        Object.keys(expected.groups).forEach((c, k) => expect(Math.abs(got.sums[k] - n * (one[c] as number))).toBeLessThanOrEqual(1e-9 * Math.abs(n * (one[c] as number))));
+      }
+      // holding the five columns of 360 more parts would take 72 MB; streaming, the peak stays within GC noise
+      expect(large.rss - small.rss).toBeLessThan(36 * 2 ** 20);
+    },
+    120_000,
+  );
 });

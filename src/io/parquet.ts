@@ -12,6 +12,7 @@ import { columnsOf, rowGroupProblem } from './parquet-schema.js';
 import { pageChecked } from './parquet-pages.js';
 import { decodeFlat } from './parquet-flat.js';
 import type { PageDecoders } from './parquet-flat.js';
+import { loadCompressors } from './parquet-codecs.js';
 import { hasParquetMagic, isParquetName } from './parquet-detect.js';
 import type { ColumnKind } from './parquet-schema.js';
 
@@ -192,7 +193,7 @@ export async function openParquetTable(io: Io, path: string): Promise<TableReade
     ...(await import('hyparquet/src/datapage.js')),
     ...(await import('hyparquet/src/convert.js')),
   };
-  const { compressors } = await import('hyparquet-compressors');
+  const compressors = await loadCompressors();
   const parts = await readParts(hp, io, path);
   const columns: Column[] = columnsOf(hp.parquetSchema(parts[0].metadata)).map((c) => ({ ...c, width: c.kind === 'list' ? undefined : 1 }));
   const rows = parts.reduce((n, p) => n + Number(p.metadata.num_rows), 0);
