@@ -487,3 +487,42 @@ console.log(JSON.stringify({ rows, sums }));`;
     120_000,
   );
 });
+
+describe('decodeFlat: runs longer than their page are refused before hyparquet decodes them', () => {
+  const varint = (v: number): number[] => {
+    const out: number[] = [];
+    for (; v >= 128; v = Math.floor(v / 128)) out.push((v % 128) | 128);
+    return [...out, v];
+  };
+  /** A DATA_PAGE of an OPTIONAL DOUBLE column, uncompressed: `count` definition levels as one RLE run, and 4 doubles. */
+  function chunk(count: number): ArrayBuffer {
+    const levels = [...varint(2 * count), 1];
+    const body = [levels.length, 0, 0, 0, ...levels, ...new Array<number>(32).fill(0)];
+    const zz = (v: number): number[] => varint(2 * v);
+    const header = [0x15, 0, 0x15, ...zz(body.length), 0x15, ...zz(body.length), 0x2c, 0x15, ...zz(4), 0x15, 0, 0x15, 6, 0x15, 6, 0, 0];
+    return new Uint8Array([...header, ...body]).buffer;
+  }
+  async function decode(count: number): Promise<string | number> {
+    const { decodeFlat } = await import('../src/io/parquet-flat.js');
+    const hp = { ...(await import('hyparquet/src/column.js')), ...(await import('hyparquet/src/datapage.js')), ...(await import('hyparquet/src/convert.js')), ...(await import('hyparquet/src/thrift.js')) };
+    const leaf = { element: { name: 'x', type: 'DOUBLE', repetition_type: 'OPTIONAL' }, children: [], count: 1, path: ['x'] };
+    const root = { element: { name: 'root' }, children: [leaf], count: 2, path: [] };
+    const meta = { path_in_schema: ['x'], type: 'DOUBLE', codec: 'UNCOMPRESSED' } as unknown as import('hyparquet').ColumnMetaData;
+    const fail = { nullAt: (row: number) => new InputError('x', `null at ${row}`), corrupt: (what: string) => new InputError('x', what) };
+    try {
+      const pages = decodeFlat(hp, chunk(count), meta, root as never, leaf as never, 4, { parsers: hp.DEFAULT_PARSERS }, fail);
+      return pages.reduce((n, p) => n + p.data.length, 0);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+  }
+  it('a run of the page length reads; 5 or 2^28 definition levels for a page of 4 values are refused, at once', async () => {
+    expect(await decode(4)).toBe(4);
+    expect(await decode(5)).toBe('x: a run of values longer than its page');
+    const t = performance.now();
+    // hyparquet would write 2^28 levels into an array of 4, and V8 would end the process
+    expect(await decode(2 ** 28)).toBe('x: a run of values longer than its page');
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+});

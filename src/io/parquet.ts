@@ -28,12 +28,19 @@ const FOOTER_BYTES = 1 << 16;
 /** key=value/ folders nested deeper than this are refused (a symlink loop would otherwise never end). */
 const MAX_DEPTH = 32;
 
-/** A part file of the table: its path, how messages name it, and its footer. */
+/**
+ * A part file of the table: its path, how messages name it, and its footer. Only the first part keeps its
+ * footer from the schema check to the read (the others are read again when their turn comes), so that
+ * memory does not grow with the number of part files.
+ */
 interface Part {
   readonly path: string;
   readonly where: string;
-  readonly metadata: FileMetaData;
+  readonly metadata?: FileMetaData;
 }
+
+/** A part with its footer. */
+type ReadPart = Required<Part>;
 
 /** A column as the reader tracks it: a list column's width is learnt from its first row. */
 interface Column {
@@ -103,7 +110,7 @@ async function openPart(io: Io, path: string, where: string): Promise<OpenFile> 
 }
 
 /** A part file's footer, read and closed again. */
-async function readPart(hp: Hyparquet, io: Io, path: string, where: string): Promise<Part> {
+async function readPart(hp: Hyparquet, io: Io, path: string, where: string): Promise<ReadPart> {
   const file = await openPart(io, path, where);
   try {
     const what = 'unreadable Parquet metadata';
@@ -146,12 +153,12 @@ async function listParts(io: Io, dir: string): Promise<string[] | undefined> {
 const joinPath = (dir: string, rel: string): string => (dir.endsWith('/') ? `${dir}${rel}` : `${dir}/${rel}`);
 
 /** The columns of a part, as `name: type` texts, for comparing part files. */
-function signature(hp: Hyparquet, part: Part): string[] {
+function signature(hp: Hyparquet, part: ReadPart): string[] {
   return columnsOf(hp.parquetSchema(part.metadata)).map((c) => `${quote(c.name)}: ${c.type}`);
 }
 
 /** Refuses a part whose columns differ from the first part's, saying how. */
-function checkSameSchema(hp: Hyparquet, first: Part, firstSig: string[], part: Part): void {
+function checkSameSchema(hp: Hyparquet, first: Part, firstSig: string[], part: ReadPart): void {
   const sig = signature(hp, part);
   const k = sig.findIndex((s, i) => s !== firstSig[i]);
   if (k < 0 && sig.length === firstSig.length) return;
@@ -160,27 +167,38 @@ function checkSameSchema(hp: Hyparquet, first: Part, firstSig: string[], part: P
   throw new InputError(part.where, `its schema differs from the first part file's, ${first.where}: ${why}`);
 }
 
-/** Every part of the table at `path`, footers read and schemas checked. */
-async function readParts(hp: Hyparquet, io: Io, path: string): Promise<Part[]> {
+/** Every part of the table at `path`, footers read and schemas checked, and the table's rows. */
+async function readParts(hp: Hyparquet, io: Io, path: string): Promise<{ parts: Part[]; first: ReadPart; rows: number }> {
   const where = printableName(path);
   const rels = await listParts(io, path).catch((e: unknown) => {
     if (e instanceof BceError) throw e;
     throw new InputError(where, `cannot list the directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   });
-  if (rels === undefined) return [await readPart(hp, io, path, where)];
+  if (rels === undefined) {
+    const part = await readPart(hp, io, path, where);
+    return { parts: [part], first: part, rows: Number(part.metadata.num_rows) };
+  }
   if (rels.length === 0) {
     throw new InputError(where, 'a directory without .parquet files (bce reads the *.parquet files in it and in its key=value/ folders)');
   }
   const parts: Part[] = [];
+  let first: ReadPart | undefined;
   let firstSig: string[] = [];
+  let rows = 0;
   for (const rel of rels) {
     const full = joinPath(path, rel);
     const part = await readPart(hp, io, full, printableName(full));
-    if (parts.length === 0) firstSig = signature(hp, part);
-    else checkSameSchema(hp, parts[0], firstSig, part);
-    parts.push(part);
+    rows += Number(part.metadata.num_rows);
+    if (first === undefined) {
+      first = part;
+      firstSig = signature(hp, part);
+      parts.push(part);
+    } else {
+      checkSameSchema(hp, first, firstSig, part);
+      parts.push({ path: part.path, where: part.where });
+    }
   }
-  return parts;
+  return { parts, first: first as ReadPart, rows };
 }
 
 /** Opens a Parquet file, or a directory of part files, as one table. */
@@ -192,17 +210,19 @@ export async function openParquetTable(io: Io, path: string): Promise<TableReade
     ...(await import('hyparquet/src/column.js')),
     ...(await import('hyparquet/src/datapage.js')),
     ...(await import('hyparquet/src/convert.js')),
+    ...(await import('hyparquet/src/thrift.js')),
   };
   const compressors = await loadCompressors();
-  const parts = await readParts(hp, io, path);
-  const columns: Column[] = columnsOf(hp.parquetSchema(parts[0].metadata)).map((c) => ({ ...c, width: c.kind === 'list' ? undefined : 1 }));
-  const rows = parts.reduce((n, p) => n + Number(p.metadata.num_rows), 0);
+  const { parts, first, rows } = await readParts(hp, io, path);
+  const columns: Column[] = columnsOf(hp.parquetSchema(first.metadata)).map((c) => ({ ...c, width: c.kind === 'list' ? undefined : 1 }));
   return new ParquetTable(hp, compressors, io, printableName(path), parts, columns, rows);
 }
 
 /** Where the reader is: a part, its open file, and the next row group in it. */
 interface Cursor {
   part: number;
+  /** the part's footer, read again for a part that did not keep it */
+  metadata?: FileMetaData;
   file?: OpenFile;
   buffer?: AsyncBuffer;
   group: number;
@@ -243,11 +263,14 @@ class ParquetTable implements TableReader {
   async next(indices: readonly number[]): Promise<TableBatch | undefined> {
     this.check(indices);
     for (;;) {
-      const part = this.parts[this.at.part];
-      if (part === undefined) return undefined;
+      const stored = this.parts[this.at.part];
+      if (stored === undefined) return undefined;
+      this.at.metadata ??= stored.metadata ?? (await readPart(this.hp, this.io, stored.path, stored.where)).metadata;
+      const part: ReadPart = { ...stored, metadata: this.at.metadata };
       const groups = part.metadata.row_groups;
       if (this.at.group >= groups.length) {
         await this.closeFile();
+        this.at.metadata = undefined;
         this.at.part++;
         this.at.group = 0;
         this.at.groupStart = 0;
@@ -266,7 +289,7 @@ class ParquetTable implements TableReader {
   }
 
   /** The columns at `indices` of the rows [start, start + rows) of a part, one row group. */
-  private async readGroup(part: Part, indices: readonly number[], start: number, rows: number): Promise<Float64Array[]> {
+  private async readGroup(part: ReadPart, indices: readonly number[], start: number, rows: number): Promise<Float64Array[]> {
     if (this.at.buffer === undefined) {
       this.at.file = await openPart(this.io, part.path, part.where);
       this.at.buffer = asyncBuffer(this.at.file, part.where);
@@ -295,7 +318,7 @@ class ParquetTable implements TableReader {
   }
 
   /** Flat columns of a row group, each chunk read whole and decoded page by page (./parquet-flat.ts). */
-  private async readFlat(part: Part, file: AsyncBuffer, names: readonly string[], start: number, rows: number): Promise<Chunk[]> {
+  private async readFlat(part: ReadPart, file: AsyncBuffer, names: readonly string[], start: number, rows: number): Promise<Chunk[]> {
     const tree = this.hp.parquetSchema(part.metadata);
     const group = part.metadata.row_groups[this.at.group - 1];
     const chunks: Chunk[] = [];
