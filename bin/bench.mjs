@@ -5,9 +5,9 @@
 // bench-out/bench.json and bench-out/bench.md. The Python peers (Debian's python3-torch, python3-pandas,
 // python3-numpy, run by /usr/bin/python3) are optional: without them bce is still measured.
 // Measured: start-up; CSV 1M and 10M elements end to end; NPY 10M float64 end to end; a 1M-row CSV table by
-// column vs the same data as two files; -r none --grad -o out.npz; the kernel alone (elements/s, one and two
-// threads, the WebAssembly loops and the JS fallback, vs torch float64 forward + backward), the limit (only
-// reading the inputs); peak RSS of every bce run.
+// column vs the same data as two files; Parquet 10M rows (bin/bench-parquet.mjs); -r none --grad -o out.npz;
+// the kernel alone (elements/s, one and two threads, the WebAssembly loops and the JS fallback, vs torch
+// float64 forward + backward), the limit (only reading the inputs); peak RSS of every bce run.
 // Needs dist/ (npm run build). A full run takes a few minutes; --quick about one.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
@@ -263,6 +263,8 @@ function endToEnd(name, label, pyScript, hasPeer, peerName) {
 endToEnd('csvSmall', `CSV ${SIZES.csvSmall / 1e6}M`, pyCsv, hasPandas, 'pandas.read_csv + torch');
 endToEnd('csvBig', `CSV ${SIZES.csvBig / 1e6}M`, pyCsv, hasPandas, 'pandas.read_csv + torch');
 endToEnd('npy', `NPY ${SIZES.npy / 1e6}M float64`, pyNpy, hasNumpy, 'numpy.load + torch');
+
+await (await import('./bench-parquet.mjs')).benchParquet({ dataDir, out, runs: RUNS, quick, alternate, row, log, bce: BCE });
 
 // With --grad nothing streams: logits, targets and the gradient are held whole (3 tensors), the case the
 // memory rule (peak RSS <= 2x the tensors a reduction holds) is about. Output to a file, no peer.

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
+import { listDir } from '../../src/io/list-dir.js';
 import type { Io, OpenFile } from '../../src/io/source.js';
 
 /** Io.openFile over real files: a regular file, or undefined. */
@@ -61,6 +62,7 @@ export async function runBce(
       return readFile(path);
     },
     openFile: options.inMemory ? async () => undefined : openFile,
+    listDir,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
     stdoutIsTTY: options.stdoutIsTTY ?? false,
@@ -111,6 +113,7 @@ export function spawnBce(args: string[], input = '', env: Record<string, string>
 export const filesOnlyIo: Io = {
   readFile: (path) => readFile(path),
   openFile,
+  listDir,
   readStdin: async () => new Uint8Array(),
   stdinIsTTY: true,
   stdoutIsTTY: false,
