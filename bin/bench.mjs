@@ -5,8 +5,9 @@
 // bench-out/bench.json and bench-out/bench.md. The Python peers (Debian's python3-torch, python3-pandas,
 // python3-numpy, run by /usr/bin/python3) are optional: without them bce is still measured.
 // Measured: start-up; CSV 1M and 10M elements end to end; NPY 10M float64 end to end; a 1M-row CSV table by
-// column vs the same data as two files; the kernel alone
-// (elements/s, one and two threads, vs torch float64 forward + backward); peak RSS of every bce run.
+// column vs the same data as two files; Parquet 10M rows (bin/bench-parquet.mjs); -r none --grad -o out.npz;
+// the kernel alone (elements/s, one and two threads, the WebAssembly loops and the JS fallback, vs torch
+// float64 forward + backward), the limit (only reading the inputs); peak RSS of every bce run.
 // Needs dist/ (npm run build). A full run takes a few minutes; --quick about one.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
@@ -263,6 +264,8 @@ endToEnd('csvSmall', `CSV ${SIZES.csvSmall / 1e6}M`, pyCsv, hasPandas, 'pandas.r
 endToEnd('csvBig', `CSV ${SIZES.csvBig / 1e6}M`, pyCsv, hasPandas, 'pandas.read_csv + torch');
 endToEnd('npy', `NPY ${SIZES.npy / 1e6}M float64`, pyNpy, hasNumpy, 'numpy.load + torch');
 
+await (await import('./bench-parquet.mjs')).benchParquet({ dataDir, out, runs: RUNS, quick, alternate, row, log, bce: BCE });
+
 // With --grad nothing streams: logits, targets and the gradient are held whole (3 tensors), the case the
 // memory rule (peak RSS <= 2x the tensors a reduction holds) is about. Output to a file, no peer.
 {
@@ -380,8 +383,10 @@ np.savez(${JSON.stringify(join(out, 'peer.npz'))}, loss=loss.detach().numpy(), g
 const KN = quick ? 2_000_000 : 10_000_000;
 log(`bench: kernel alone (${KN} elements, ${RUNS} runs each)`);
 const kernelJs = `
-import { bceWithLogits, bceWithLogitsParallel, startWorkers } from ${JSON.stringify(join(root, 'dist/index.js'))};
-const [n, mode, threads, wall] = process.argv.slice(2).map(Number);
+import { allowWasm, bceWithLogits, bceWithLogitsParallel, startWorkers } from ${JSON.stringify(join(root, 'dist/index.js'))};
+const [n, mode, threads, wall, js] = process.argv.slice(2).map(Number);
+// js: the JS loops alone (the fallback where WebAssembly SIMD is unavailable)
+if (js) allowWasm(false);
 // as the CLI does: the workers start while the input is made, which is in shared memory from the start
 if (threads > 1) startWorkers(threads);
 const alloc = (k) => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * k)) : new Float64Array(k));
@@ -422,8 +427,8 @@ ts.sort()
 print(ts[len(ts) // 2])`;
 const kernelFile = join(out, 'kernel.mjs');
 writeFileSync(kernelFile, kernelJs);
-function kernel(n, mode, threads, wall = 0) {
-  const r = runOnce(process.execPath, [kernelFile, String(n), String(mode), String(threads), String(wall)]);
+function kernel(n, mode, threads, wall = 0, js = 0) {
+  const r = runOnce(process.execPath, [kernelFile, String(n), String(mode), String(threads), String(wall), String(js)]);
   if (!r.ok) log(`bench: kernel run failed: ${r.stderr}`);
   return r.ok ? Number(r.stdout.trim()) : null;
 }
@@ -440,37 +445,55 @@ for (const [mode, label] of [
   // alternate bce and torch, a process each, one thread and all of them
   const b1 = [];
   const b2 = [];
+  const j1 = [];
   const t1 = [];
   const tN = [];
   for (let k = 0; k < 3; k++) {
     b1.push(kernel(KN, mode, 1));
     t1.push(torchKernel(KN, mode, 1));
+    j1.push(kernel(KN, mode, 1, 0, 1));
     b2.push(kernel(KN, mode, cpus().length));
     tN.push(torchKernel(KN, mode, cpus().length));
   }
   const med = (a) => (a.every((v) => v != null) ? median(a) : null);
-  const [bm1, bm2, tm1, tmN] = [med(b1), med(b2), hasTorch ? med(t1) : null, hasTorch ? med(tN) : null];
-  row({ what: `kernel ${label}, 1 thread vs torch float64 1 thread`, unit: 'M elem/s', bce: mps(KN, bm1), peerName: 'torch', peer: mps(KN, tm1), ratio: ratio(bm1, tm1), target: mode === 1 ? '>= 40 M/s' : undefined });
+  const [bm1, bm2, jm1, tm1, tmN] = [med(b1), med(b2), med(j1), hasTorch ? med(t1) : null, hasTorch ? med(tN) : null];
+  row({ what: `kernel ${label}, 1 thread vs torch float64 1 thread`, unit: 'M elem/s', bce: mps(KN, bm1), peerName: 'torch', peer: mps(KN, tm1), ratio: ratio(bm1, tm1), target: '<= 0.5 (2x torch)' });
+  row({ what: `kernel ${label}, 1 thread, JS loops (the fallback) vs torch float64 1 thread`, unit: 'M elem/s', bce: mps(KN, jm1), peerName: 'torch', peer: mps(KN, tm1), ratio: ratio(jm1, tm1) });
   row({ what: `kernel ${label}, ${cpus().length} threads vs torch float64 ${cpus().length} threads`, unit: 'M elem/s', bce: mps(KN, bm2), peerName: 'torch', peer: mps(KN, tmN), ratio: ratio(bm2, tmN) });
 }
 
-// the floor: what one exp and one log1p per element cost alone (fdlibm in V8; the kernel cannot do with less
-// and give the same bits), against the kernel's loss + grad on one thread
-{
-  const floorJs = `const n = ${KN}; const x = new Float64Array(n); let a = 1;
-for (let i = 0; i < n; i++) { a = (a * 16807) % 2147483647; x[i] = 6 * (a / 2147483647) - 3; }
+/** The median CPU ms of a loop `s += <term>` over n = KN elements after `setup`: RUNS runs in a process, 3 processes. */
+function loopMs(setup, term) {
+  const js = `const n = ${KN}; ${setup}
 const ms = [];
-for (let k = 0; k < ${RUNS}; k++) { const t = process.cpuUsage(); let s = 0; for (let i = 0; i < n; i++) s += Math.log1p(Math.exp(-Math.abs(x[i]))); const u = process.cpuUsage(t); ms.push((u.user + u.system) / 1000); if (s < 0) console.log(s); }
+for (let k = 0; k < ${RUNS}; k++) { const t = process.cpuUsage(); let s = 0; for (let i = 0; i < n; i++) s += ${term}; const u = process.cpuUsage(t); ms.push((u.user + u.system) / 1000); if (s < 0) console.log(s); }
 ms.sort((p, q) => p - q); console.log(ms[ms.length >> 1]);`;
-  const fl = [];
+  const all = [];
   for (let k = 0; k < 3; k++) {
-    const r = runOnce(process.execPath, ['-e', floorJs]);
-    if (r.ok) fl.push(Number(r.stdout.trim()));
+    const r = runOnce(process.execPath, ['-e', js]);
+    if (r.ok) all.push(Number(r.stdout.trim()));
   }
-  const lg = results.rows.find((r) => r.what.startsWith('kernel loss + grad (mean), 1 thread'));
-  if (fl.length && lg) {
-    results.floor = { expLog1pMps: mps(KN, median(fl)), lossGradMps: lg.bce };
-    row({ what: 'floor: Math.exp + Math.log1p alone, 1 thread', unit: 'M elem/s', bce: mps(KN, median(fl)), note: `${((lg.bce ? 1 / lg.bce : 0) ? (100 * (1 / mps(KN, median(fl)))) / (1 / lg.bce) : 0).toFixed(0)}% of the kernel's loss + grad time` });
+  return all.length ? median(all) : null;
+}
+
+// the limit: only reading the inputs (summing the two Float64Arrays), the memory floor of any kernel
+{
+  const li = loopMs('const x = new Float64Array(n).fill(0.5), y = new Float64Array(n).fill(1);', 'x[i] + y[i]');
+  const lg = results.rows.find((r) => r.what.startsWith('kernel loss + grad (mean), 1 thread vs'));
+  if (li != null && lg?.bce) {
+    results.limit = { readMps: mps(KN, li) };
+    row({ what: 'limit: summing the input Float64Arrays (x and y), 1 thread', unit: 'M elem/s', bce: mps(KN, li), note: `${((100 * lg.bce) / mps(KN, li)).toFixed(0)}% of the kernel's loss + grad time` });
+  }
+}
+
+// the JS fallback's floor: what one exp and one log1p per element cost alone (fdlibm in V8; the JS loops
+// cannot do with less and give the same bits), against the JS loops' loss + grad on one thread
+{
+  const fl = loopMs('const x = new Float64Array(n); let a = 1; for (let i = 0; i < n; i++) { a = (a * 16807) % 2147483647; x[i] = 6 * (a / 2147483647) - 3; }', 'Math.log1p(Math.exp(-Math.abs(x[i])))');
+  const lg = results.rows.find((r) => r.what.startsWith('kernel loss + grad (mean), 1 thread, JS loops'));
+  if (fl != null && lg) {
+    results.floor = { expLog1pMps: mps(KN, fl), lossGradMps: lg.bce };
+    row({ what: 'JS floor: Math.exp + Math.log1p alone, 1 thread', unit: 'M elem/s', bce: mps(KN, fl), note: `${((lg.bce ? 1 / lg.bce : 0) ? (100 * (1 / mps(KN, fl))) / (1 / lg.bce) : 0).toFixed(0)}% of the JS loops' loss + grad time` });
   }
 }
 

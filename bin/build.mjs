@@ -3,6 +3,10 @@
 import { build } from 'esbuild';
 import { readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { writeWasm } from './build-wasm.mjs';
+
+// The WebAssembly kernel: src/core/wasm/kernel.wat assembled into kernel.wasm and the module that embeds it.
+await writeWasm();
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const out = `dist.tmp-${process.pid}`;

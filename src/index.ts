@@ -6,6 +6,7 @@
  */
 export { bceWithLogits, bceElement, bceGradLogit, bceGradTarget, bceElements, checkTargets, sigmoid, logSigmoid } from './core/kernel.js';
 export { CompensatedSum } from './core/sum.js';
+export { allowWasm } from './core/kernel-wasm.js';
 export type { BceOptions, BceResult, Reduction, ElementOutputs } from './core/kernel.js';
 export { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS, startWorkers } from './parallel.js';
 export type { ParallelOptions } from './parallel.js';

@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { STDIN_NAME } from './io/source.js';
 import type { Io } from './io/source.js';
+import { listDir } from './io/list-dir.js';
 import { readBounded } from './io/bounded-read.js';
 import { isEpipe, run } from './run.js';
 import { BceError, ExitCode, OutputError, UsageError, printableName } from './errors.js';
@@ -276,6 +277,7 @@ function realIo(): Io {
         close: () => fh.close(),
       };
     },
+    listDir,
     readStdin: () => readBounded(process.stdin, STDIN_NAME),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),

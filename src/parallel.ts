@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, SUM_CHUNK } from './core/kernel.js';
 import { controlBlock, runFrontShare, signalReady } from './core/pool.js';
 import type { PoolReply, PoolTask } from './core/pool.js';
+import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
 import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
@@ -244,8 +245,9 @@ export async function bceWithLogitsParallel(
   // start the workers first: they boot while this thread copies the inputs, then wait for CTRL_READY
   const workers: Running[] = [];
   const pooled = parallel.pooled ?? source === builtWorkerSource;
+  const wasm = wasmKernel() !== null;
   for (let k = 1; k < threads; k++) {
-    const task: PoolTask = { plan: shared, ctrl, firstChunk };
+    const task: PoolTask = { plan: shared, ctrl, firstChunk, wasm };
     const w = pooled ? runPooled(source, task, threads - 1) : startWorker(source, task);
     if (w) workers.push(w);
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBce } from './helpers/run.js';
+import { writeBig } from './helpers/big-file.js';
 import {
   FINAL_BLOCK,
   crcOfZerosAfter,
@@ -226,9 +227,12 @@ describe('not enough memory', () => {
   // The ceilings are set for Node 20, which reserves NODE20_START bytes of address space before it runs any
   // code; a Node that reserves more at start gets the difference on top, so the room left to bce is the same.
   const NODE20_START = 711 * 2 ** 20;
+  let start: number | undefined;
   const startOfThisNode = () => {
+    if (start !== undefined) return start;
     const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
-    return 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+    start = 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+    return start;
   };
 
   /** The CLI under an address-space ceiling; its peak RSS in bytes when /usr/bin/time is there to measure it. */
@@ -255,7 +259,7 @@ describe('not enough memory', () => {
 
   it.skipIf(!prlimit)('a 256 MiB .npy of bytes (a 2 GiB float64 tensor), under a 2 GiB ceiling', () => {
     const path = join(dir, 'bytes.npy');
-    writeFileSync(path, Buffer.concat([npyHeader('|u1', [2 ** 28]), Buffer.alloc(2 ** 28, 1)]));
+    writeBig(path, [npyHeader('|u1', [2 ** 28]), { byte: 1, length: 2 ** 28 }]);
     // Node's own ~0.8 GB and the 256 MiB file leave V8 room to work, but not for 2 GiB more
     const r = bceUnder(2 * 2 ** 30, ['-l', path, '-t', path, '-r', 'none']);
     rmSync(path);
@@ -269,7 +273,7 @@ describe('not enough memory', () => {
     // 40M one-byte elements read fine (320 MB each as float64); losses, gradients and the threads' shared
     // copies do not fit under the ceiling
     const path = join(dir, 'ones.npy');
-    writeFileSync(path, Buffer.concat([npyHeader('|u1', [40_000_000]), Buffer.alloc(40_000_000, 1)]));
+    writeBig(path, [npyHeader('|u1', [40_000_000]), { byte: 1, length: 40_000_000 }]);
     const r = bceUnder(2 * 2 ** 30, ['-l', path, '-t', path, '-r', 'none', '--grad', '-f', 'json', '-o', join(dir, 'out.json')]);
     rmSync(path);
     expect(r.signal).toBeNull();

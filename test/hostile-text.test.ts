@@ -19,6 +19,7 @@ import type { Io } from '../src/io/source.js';
 import { InputError } from '../src/errors.js';
 import { viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
 import { filesOnlyIo, runBce } from './helpers/run.js';
+import { writeBig } from './helpers/big-file.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bce-hostile-'));
@@ -186,7 +187,7 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   const long = '9'.repeat(1101);
 
-  it('both CSV engines give the same message at the same place', () => {
+  it('both CSV engines give the same message at the same place', async () => {
     const cases: [string, string, { delimiter?: string }?][] = [
       [`1,2\n3,${long}\n`, 'x.csv:2:3'],
       [`# comment\n  ${long}  ,1\n`, 'x.csv:2:3'],
@@ -203,7 +204,7 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
       [`1,${'é'.repeat(551)}\n`, 'x.csv:1:3'],
     ];
     for (const [text, where] of cases) {
-      const fast = viaFast(enc(text), {});
+      const fast = await viaFast(enc(text), {});
       const slow = viaCsvParse(enc(text), {});
       expect(slow).toEqual(fast.kind === 'fallback' ? slow : fast);
       expect(slow.kind).toBe('error');
@@ -213,7 +214,7 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
     const quoted = viaCsvParse(enc(`1,2\n"3\n${'4'.repeat(1100)}",5\n`), {});
     expect(quoted).toEqual({ kind: 'error', message: 'x.csv:2:1: cell too long: 1101+ bytes, and a number has at most 1100' });
     // 1100 bytes are a cell
-    const ok = viaFast(enc(`1,${'1'.repeat(1100)}\n`), {});
+    const ok = await viaFast(enc(`1,${'1'.repeat(1100)}\n`), {});
     expect(ok.kind).toBe('ok');
     expect(viaCsvParse(enc(`1,${'1'.repeat(1100)}\n`), {}).kind).toBe('ok');
   });
@@ -263,17 +264,24 @@ describe('long cells and tokens are refused as soon as they are seen', () => {
     ]);
   });
 
-  it('when streaming a flat JSON array: long strings, numbers, and an element that never ends', async () => {
+  it('when streaming a flat JSON array: long strings, numbers, and a word or blanks longer than the read buffer', async () => {
     const t = file('t.json', '[1]');
+    const t2 = file('t2.json', '[1, 0]');
     const got = [
       await streamError(file('s.json', `[1, "${'1'.repeat(5000)}"]`), t),
       await streamError(file('n.json', `[1, ${'1'.repeat(5000)}]`), t),
-      await streamError(file('w.json', `[1, 2${' '.repeat(3_000_000)}]`), t),
+      await streamError(file('w.json', `[1, ${'z'.repeat(3_000_000)}]`), t),
+      await streamError(file('v.json', `[1,\n ${'z'.repeat(3_000_000)}@]`), t),
+      await streamError(file('b.json', `[1, 2${' '.repeat(3_000_000)}]`), t2),
+      await streamError(file('c.json', `[1, 2${' '.repeat(3_000_000)}]x`), t2),
     ];
     expect(got.map((m) => m.replace(/\/\d+-/, '/'))).toEqual([
-      '<tmp>/s.json: byte 4: [1]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100',
-      '<tmp>/n.json: byte 4: [1]: number too long: 1101+ characters, and a number has at most 1100',
-      "<tmp>/w.json: byte 4: [1]: more than 1048576 bytes without ',' or ']' (an element is a number, at most 1100 characters)",
+      '<tmp>/s.json:1:5: [1]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100',
+      '<tmp>/n.json:1:5: [1]: number too long: 1101+ characters, and a number has at most 1100',
+      `<tmp>/w.json:1:5: [1]: '${'z'.repeat(80)}'... is not a number`,
+      `<tmp>/v.json:2:2: [1]: '${'z'.repeat(40)}' is not a number or JSON value`,
+      'no error',
+      "<tmp>/c.json:1:3000007: expected the end of the input after the JSON value, found 'x'",
     ]);
   });
 });
@@ -295,10 +303,10 @@ describe('100 MB cells and strings, through the CLI under a 2 GB address-space c
   it('a 100 MB CSV cell (both engines) and a 100 MB JSON string and number', () => {
     try {
       writeFileSync(join(big, 't.csv'), '1\n');
-      writeFileSync(join(big, 'cell.csv'), Buffer.alloc(100_000_000, '1'));
-      const digits = Buffer.alloc(100_000_000, '1');
-      writeFileSync(join(big, 'str.json'), Buffer.concat([Buffer.from('{"logits": ["'), digits, Buffer.from('"], "targets": [1]}')]));
-      writeFileSync(join(big, 'num.json'), Buffer.concat([Buffer.from('{"logits": ['), digits, Buffer.from('], "targets": [1]}')]));
+      const digits = { byte: 0x31, length: 100_000_000 }; // '1'
+      writeBig(join(big, 'cell.csv'), [digits]);
+      writeBig(join(big, 'str.json'), [Buffer.from('{"logits": ["'), digits, Buffer.from('"], "targets": [1]}')]);
+      writeBig(join(big, 'num.json'), [Buffer.from('{"logits": ['), digits, Buffer.from('], "targets": [1]}')]);
       const cases: [string[], string][] = [
         [['-l', 'cell.csv', '-t', 't.csv'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],
         [['-l', 'cell.csv', '-t', 't.csv', '--csv-engine', 'csv-parse'], 'bce: cell.csv:1:1: cell too long: 1101+ bytes, and a number has at most 1100\n'],

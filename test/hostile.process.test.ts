@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import type { SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedReference } from './helpers/numbers.js';
@@ -23,7 +23,7 @@ const CEILING = String(2 * 2 ** 30);
 const SLOW = 60_000;
 
 /** An .npy file (version 1.0, float64, C order) of the given shape and values. */
-function npy(shape: number[], values: number[]): Buffer {
+function npy(shape: number[], values: ArrayLike<number>): Buffer {
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
   const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
@@ -337,17 +337,27 @@ describe('-o keeps what it replaces', () => {
 });
 
 describe('signals during -o', () => {
+  // a million element losses and gradients as CSV, about 47 MB: long enough to write that the signal comes
+  // while the temp file is open; the inputs are written once and linked into each case's folder
+  let inputs: string | undefined;
+  const bigInputs = (): string => {
+    if (inputs !== undefined) return inputs;
+    const n = 1_000_000;
+    const logits = new Float64Array(n);
+    for (let i = 0; i < n; i++) logits[i] = Math.sin(i);
+    inputs = tempDir();
+    writeFileSync(join(inputs, 'l.npy'), npy([n], logits));
+    writeFileSync(join(inputs, 't.npy'), npy([n], logits.map((x) => (x > 0 ? 1 : 0))));
+    return inputs;
+  };
+
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
     ['SIGHUP', 129],
   ] as const)('%s removes the unfinished temp file, keeps the old file and exits %i', async (signal, code) => {
     const dir = tempDir();
-    // a few million element losses and gradients as CSV: seconds of writing, time enough to interrupt
-    const n = 3_000_000;
-    const logits = new Float64Array(n).map((_, i) => Math.sin(i));
-    writeFileSync(join(dir, 'l.npy'), npy([n], Array.from(logits)));
-    writeFileSync(join(dir, 't.npy'), npy([n], Array.from(logits, (x) => (x > 0 ? 1 : 0))));
+    for (const name of ['l.npy', 't.npy']) linkSync(join(bigInputs(), name), join(dir, name));
     const out = join(dir, 'out.csv');
     writeFileSync(out, 'old');
     const child = spawn(node, [bin, '-l', join(dir, 'l.npy'), '-t', join(dir, 't.npy'), '-r', 'none', '-g', '-f', 'csv', '-o', out], { stdio: 'ignore' });

@@ -13,20 +13,20 @@ const scanNumber = (s: string, a: number, b: number) => scanBytes(Buffer.from(s,
 const RUNS = Number(process.env.BCE_FUZZ_RUNS ?? 3000);
 
 describe('fast CSV engine = csv-parse', () => {
-  it(`agrees on ${RUNS} fuzzed files`, () => {
+  it(`agrees on ${RUNS} fuzzed files`, async () => {
     const tally: Record<string, number> = {};
-    fc.assert(fc.property(csvCase, (c) => agrees(c, tally)), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(csvCase, (c) => agrees(c, tally)), { numRuns: RUNS });
     // the property is not vacuous: most files are read by the fast engine, with results and errors both
     if (process.env.BCE_FUZZ_RUNS) console.log(JSON.stringify(tally));
     expect(tally.ok ?? 0).toBeGreaterThan(RUNS / 5);
     expect(tally.error ?? 0).toBeGreaterThan(RUNS / 10);
   });
 
-  it('fed in pieces that end at line ends (as the streaming reader feeds it), the same outcome', () => {
-    fc.assert(
-      fc.property(csvCase, fc.array(fc.nat(), { maxLength: 6 }), (c, cuts) => {
+  it('fed in pieces that end at line ends (as the streaming reader feeds it), the same outcome', async () => {
+    await fc.assert(
+      fc.asyncProperty(csvCase, fc.array(fc.nat(), { maxLength: 6 }), async (c, cuts) => {
         const bytes = Buffer.from(c.text, 'utf8');
-        const whole = viaFast(bytes, c.dialect);
+        const whole = await viaFast(bytes, c.dialect);
         if (whole.kind === 'fallback') return true;
         const from = textStart(bytes);
         // no --delimiter: the one the in-memory reader sniffs from the head of the file
@@ -56,13 +56,13 @@ describe('fast CSV engine = csv-parse', () => {
     );
   });
 
-  it('number tokens: the same verdict and the same bits as the grammar of number.ts', () => {
-    fc.assert(
-      fc.property(fc.oneof(numberToken, fc.stringMatching(/^[^\s,;"#]{0,12}$/), fc.stringMatching(/^[-+.eE0-9a-zA-Z]{0,25}$/)), (t) => {
+  it('number tokens: the same verdict and the same bits as the grammar of number.ts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(numberToken, fc.stringMatching(/^[^\s,;"#]{0,12}$/), fc.stringMatching(/^[-+.eE0-9a-zA-Z]{0,25}$/)), async (t) => {
         const want = parseNumber(t);
         let got: number | undefined;
         const cell = `${t}`;
-        const r = viaFast(Buffer.from(`${cell}\n`, 'latin1'), { header: false, delimiter: ',' });
+        const r = await viaFast(Buffer.from(`${cell}\n`, 'latin1'), { header: false, delimiter: ',' });
         if (r.kind === 'fallback') return true;
         got = r.kind === 'ok' ? r.data[0] : undefined;
         if (r.kind === 'ok' && r.data.length !== 1) got = undefined;
@@ -104,8 +104,8 @@ describe('fast CSV engine = csv-parse', () => {
     ['a b\n1 2\n', { kind: 'ok', shape: [1, 2], data: [1, 2] }],
     ['"1",2\n', { kind: 'fallback' }],
     ['1,2\r\n3,4\n', { kind: 'fallback' }],
-  ])('%j', (text, want) => {
-    const got = viaFast(Buffer.from(text), {});
+  ])('%j', async (text, want) => {
+    const got = await viaFast(Buffer.from(text), {});
     expect(got.kind).toBe(want.kind);
     if (want.kind === 'ok') expect(got).toEqual(want);
     expect(viaCsvParse(Buffer.from(text), {}).kind).toBe(text.includes('"') || text.includes('\r\n3') ? 'ok' : want.kind);

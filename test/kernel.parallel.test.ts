@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSync } from 'esbuild';
 import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
+import { allowWasm } from '../src/core/kernel-wasm.js';
 import type { BceOptions, BceResult } from '../src/core/kernel.js';
 import { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS, startWorkers, threadsFor, threadsFromEnv } from '../src/parallel.js';
 import { allocateTensor, onSharedTensor } from '../src/io/declared.js';
@@ -85,6 +86,26 @@ describe('bceWithLogitsParallel = bceWithLogits, bit for bit', () => {
     }
     // on a busy machine the main thread may do everything; over five tries the worker gets some
     expect(workerChunks).toBeGreaterThan(0);
+  });
+
+  it('with the WebAssembly loops turned off (allowWasm), the workers use the JS loops too', async () => {
+    const m = 48 * SUM_CHUNK;
+    const bx: Tensor = { data: data(m, 7, (r) => (r() - 0.5) * 20), shape: [m] };
+    const by: Tensor = { data: data(m, 8, (r) => (r() < 0.5 ? 1 : 0)), shape: [m] };
+    const options: BceOptions = { reduction: 'mean', grad: true };
+    allowWasm(false);
+    try {
+      const one = bceWithLogits(bx, by, options);
+      let workerChunks = 0;
+      for (let k = 0; k < 5 && workerChunks === 0; k++) {
+        const stats = { threads: 0, chunks: 0, workerChunks: 0 };
+        sameResult(one, await bceWithLogitsParallel(bx, by, options, { threads: 2, minElements: 0, workerSource, stats }));
+        workerChunks = stats.workerChunks;
+      }
+      expect(workerChunks).toBeGreaterThan(0);
+    } finally {
+      allowWasm(true);
+    }
   });
 
   it('inputs already in shared memory are used in place', async () => {

@@ -11,7 +11,7 @@ import { bceElement, bceGradLogit, bceGradTarget, bceWithLogits } from '../src/c
 import { bceWithLogitsParallel } from '../src/parallel.js';
 import { checkOperandShape } from '../src/core/hints.js';
 import { sgdUpdate } from '../src/core/step.js';
-import { EPS, flat, num, readJson, ulpDiff } from './helpers/numbers.js';
+import { EPS, flat, num, readJson, ulpDiff, worst } from './helpers/numbers.js';
 
 interface Group {
   x: unknown[];
@@ -33,18 +33,6 @@ const P = readJson<Parity>('fixtures/torch/parity.json');
 const T = (data: number[] | Float64Array, shape: number[]) => ({ data: Float64Array.from(data), shape });
 const numelOf = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-
-/** The worst of f(i) over the indices `which` selects, with where it happened. */
-function worst(n: number, f: (i: number) => number, which: (i: number) => boolean, at: (i: number) => string) {
-  let v = 0;
-  let where = '';
-  for (let i = 0; i < n; i++) {
-    if (!which(i)) continue;
-    const d = f(i);
-    if (!(d <= v)) [v, where] = [d, at(i)];
-  }
-  return { v, where };
-}
 
 describe('weight and pos_weight shapes: accepted and rejected exactly as PyTorch does', () => {
   it(`all ${P.shapes.length} (logits, operand) shape pairs over ranks 0-4`, () => {

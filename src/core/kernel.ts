@@ -20,6 +20,7 @@ import { broadcastTo, numel, sameShape, torchSize, valueAt } from './tensor.js';
 import { InputError } from '../errors.js';
 import { ChunkSums, edgeOf, gradLogitEdge, gradTargetEdge, lossEdge, MIN_NORMAL, scaledChunkSum } from './kernel-edge.js';
 import { CompensatedSum, compensate } from './sum.js';
+import { wasmElements, wasmKernel } from './kernel-wasm.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -122,14 +123,22 @@ export function bceElementsReference(x: Float64Array, y: Float64Array, weight: B
 }
 
 /**
+ * The fewest elements in one call of bceElements for the WebAssembly loops (kernel-wasm.ts; the crossover is
+ * in the README, Performance). Every path (threads, streaming) calls it on the same chunks, so makes the same choice.
+ */
+export const WASM_MIN = 4096;
+
+/**
  * The element loop over [from, to) of flat indices. Outputs are indexed from 0 at `from`, so a caller
  * may process a big tensor in chunks; weight and pos_weight are read by their broadcast plan at the
  * absolute index. Gradients are divided by gradDivisor when given (reduction 'mean' divides by numel).
  * `sum` receives the element losses one by one, as CompensatedSum.add would.
  *
- * This is the fast form of bceElementsReference and gives the same bits: per element it evaluates
- * e = exp(-|x|) once and hands it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
- * the compensated sum runs in local variables, one Neumaier step (compensate) per element.
+ * Its JS loops are the fast form of bceElementsReference and give the same bits: per element they evaluate
+ * e = exp(-|x|) once and hand it to lossFrom / gradFrom / gradTargetFrom, as the scalar functions do;
+ * the compensated sum runs in local variables, one Neumaier step (compensate) per element. The WebAssembly
+ * loops (uniform weights, from WASM_MIN elements) evaluate the same formula with their own exp and log1p,
+ * and sum in two lanes: not the same bits, but within the same accuracy bounds (test/kernel.wasm.test.ts).
  */
 export function bceElements(x: Float64Array, y: Float64Array, weight: BroadcastPlan | undefined, posWeight: BroadcastPlan | undefined, from: number, to: number, out: ElementOutputs): void {
   const w = weight ?? ONE;
@@ -137,11 +146,21 @@ export function bceElements(x: Float64Array, y: Float64Array, weight: BroadcastP
   const { loss, grad, sum } = out;
   const d = out.gradDivisor ?? 1;
   // Uniform weights (none, or one value each) and no d/dy: loops of their own, without the broadcast
-  // cursors and the optional stores, which V8 runs faster (README, Performance).
+  // cursors and the optional stores, which V8 runs faster (README, Performance); in WebAssembly from
+  // WASM_MIN elements on, where it is available.
   if (w.block === 1 && p.block === 1 && out.gradTargets === undefined && (loss === undefined) !== (sum === undefined)) {
     const wi = w.data[0];
     const pi = p.data[0];
-    if (sum !== undefined) {
+    const k = to - from >= WASM_MIN ? wasmKernel() : null;
+    if (k !== null) {
+      const edge = edgeOf(pi);
+      const element = (i: number, o: Float64Array) => {
+        const e = Math.exp(-Math.abs(x[i]));
+        o[0] = lossFrom(x[i], y[i], wi, pi, e, Math.log1p(e), edge);
+        o[1] = grad === undefined ? 0 : gradFrom(x[i], y[i], wi, pi, e, d, edge);
+      };
+      wasmElements(k, x, y, wi, pi, edge, d, from, to, { loss, grad, sum, element });
+    } else if (sum !== undefined) {
       if (grad === undefined) sumUniform(x, y, wi, pi, from, to, sum);
       else sumGradUniform(x, y, wi, pi, from, to, sum, grad, d);
     } else if (loss !== undefined) {

@@ -9,6 +9,7 @@
  * Chunks are merged in order by finishBce, so the result does not depend on who computed what.
  */
 import { PARTIAL, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
+import { allowWasm } from './kernel-wasm.js';
 import type { BcePlan } from './kernel.js';
 
 /** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
@@ -23,6 +24,8 @@ export interface PoolTask {
   ctrl: Int32Array;
   /** workers claim chunks from the last one down to this one */
   firstChunk: number;
+  /** whether the WebAssembly loops run on the main thread (allowWasm): every thread makes the same choice */
+  wasm: boolean;
 }
 
 /** What a worker posts back when it stops: how many chunks it computed. */
@@ -63,9 +66,9 @@ export function runFrontShare(plan: BcePlan, ctrl: Int32Array): boolean {
 }
 
 /** Which loop a plan runs: plans of the same kind share their warmed-up code. */
-function planKind(plan: BcePlan): string {
+function planKind(plan: BcePlan, wasm: boolean): string {
   const has = (v: unknown) => (v === undefined ? '-' : '+');
-  return [plan.loss, plan.grad, plan.gradTargets, plan.partials, plan.weight, plan.posWeight].map(has).join('');
+  return [plan.loss, plan.grad, plan.gradTargets, plan.partials, plan.weight, plan.posWeight].map(has).join('') + (wasm ? 'w' : 'j');
 }
 
 /**
@@ -89,8 +92,9 @@ export function warmUp(plan: BcePlan): void {
  * the first chunk that the main thread claimed first. Returns the reply to post. A worker that serves
  * several tasks passes the kinds of plan it has warmed up already (`warmed`), and warms up only new ones.
  */
-export function runBackShare({ plan, ctrl, firstChunk }: PoolTask, warmed?: Set<string>): PoolReply {
-  const kind = planKind(plan);
+export function runBackShare({ plan, ctrl, firstChunk, wasm }: PoolTask, warmed?: Set<string>): PoolReply {
+  allowWasm(wasm);
+  const kind = planKind(plan, wasm);
   if (!warmed?.has(kind)) {
     warmUp(plan);
     warmed?.add(kind);
@@ -113,10 +117,11 @@ export function runBackShare({ plan, ctrl, firstChunk }: PoolTask, warmed?: Set<
 export function warmUpCommon(): Set<string> {
   const t = { data: new Float64Array(1), shape: [1] };
   const kinds = new Set<string>();
+  allowWasm(true);
   for (const options of [{}, { grad: true }, { reduction: 'none' as const, grad: true }]) {
     const plan = planBce(t, t, options);
     warmUp(plan);
-    kinds.add(planKind(plan));
+    kinds.add(planKind(plan, true));
   }
   return kinds;
 }

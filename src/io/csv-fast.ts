@@ -13,14 +13,14 @@
  * division of two exact doubles), or 16 to 19 digits (double-double arithmetic in ./long-mantissa.ts, with a
  * check for the rare undecidable case), and by Number() otherwise, which rounds correctly.
  *
- * The scanner is fed in pieces ending at line ends, so it also reads files in chunks (./csv-source.ts).
+ * The scanner is fed in pieces ending at line ends by ./csv-source.ts, which reads a file in chunks or drains
+ * the bytes of a file in memory.
  * As the csv-parse engine parses the whole file before it converts a cell, a ragged row anywhere wins over an
  * earlier cell that is not a number: the first bad cell is kept and thrown at the end.
  */
 import { InputError, quote } from '../errors.js';
 import { WHITESPACE } from './csv-dialect.js';
-import * as grammar from './csv-grammar.js';
-import { cellError, cellTooLong, raggedError } from './csv-grammar.js';
+import { cellError, cellTooLong, quotedCell, raggedError } from './csv-grammar.js';
 import { MAX_NUMBER_CHARS } from './number.js';
 import { POW10, longMantissa } from './long-mantissa.js';
 
@@ -311,7 +311,7 @@ export class CsvScanner {
       const start = p;
       if (this.table && s[p] === 0x22) {
         // a table's quoted cell (a name, an id): its text is what lies between the quotes
-        const q = grammar.quotedCell(s, p, b, delim);
+        const q = quotedCell(s, p, b, delim);
         if (q === undefined) throw new InputError(`${this.source}:${this.line}:${utf8(s, a, p).length + 1}`, 'a quoted cell that does not end before the next delimiter or the line end');
         cells[n++] = start + 1;
         cells[n++] = q.close;
@@ -413,39 +413,3 @@ export function textStart(bytes: Uint8Array): number {
   if (bom(3)) throw new CsvFallback('a second BOM');
   return 3;
 }
-
-/**
- * A whole CSV file (valid UTF-8, checked by the caller) with the fast engine -> a [rows, cols] matrix.
- * Throws InputError for bad input and CsvFallback when the file needs csv-parse.
- */
-export function readCsvBytes(
-  bytes: Uint8Array,
-  source: string,
-  options: { delimiter?: string; header?: boolean } = {},
-  onBytes?: (n: number) => void,
-): { data: Float64Array; shape: [number, number] } {
-  const from = textStart(bytes);
-  const { sniffDelimiter } = grammar;
-  const delimiter = options.delimiter ?? sniffDelimiter(headText(bytes, from));
-  const scanner = new CsvScanner(source, delimiter, options.header, Math.ceil((bytes.length - from) / 6));
-  // in pieces that end at line ends, for the progress bar
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  let pos = from;
-  while (pos < buf.length) {
-    let end = Math.min(pos + PIECE, buf.length);
-    if (end < buf.length) {
-      const nl = buf.lastIndexOf(0x0a, end - 1);
-      end = nl >= pos ? nl + 1 : buf.length;
-    }
-    const last = end === buf.length;
-    scanner.feed(buf.subarray(pos, end), 0, last);
-    onBytes?.(end - pos);
-    pos = end;
-  }
-  const { rows, cols } = scanner.finish();
-  const data = scanner.values.length === rows * cols ? scanner.values : scanner.values.slice(0, rows * cols);
-  return { data, shape: [rows, cols] };
-}
-
-/** Bytes scanned between two progress reports by the in-memory reader. */
-const PIECE = 1 << 20;

@@ -1,18 +1,21 @@
 /**
- * A CSV file read in chunks: the fast engine's scanner (./csv-fast.ts) fed pieces that end at line ends, so
- * the numbers and the errors are those of reading the whole file. A file the scanner hands over (CsvFallback:
- * quotes, odd line ends) cannot be streamed; the caller then reads it in memory when it can.
+ * A CSV file read in chunks: the fast engine's scanner (./csv-fast.ts) fed pieces that end at line ends. The
+ * in-memory reader (readCsvBytes) drains this same source over the bytes, so streaming and reading whole
+ * give the same numbers and errors by construction. As the in-memory reader checks that the whole
+ * file is UTF-8 before it scans, an error met here is thrown only once the rest of the file is checked too. A
+ * file the scanner hands over (CsvFallback: quotes, odd line ends) cannot be streamed; the caller then reads it
+ * in memory when it can.
  */
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
-import { CsvScanner, headText, textStart } from './csv-fast.js';
+import { CsvFallback, CsvScanner, headText, textStart } from './csv-fast.js';
 import type { ScanTable } from './csv-fast.js';
 import { MAX_NUMBER_CHARS } from './number.js';
 import { cellTooLong, sniffDelimiter } from './csv-grammar.js';
 import type { CsvOptions } from './csv-dialect.js';
 import type { OpenFile } from './source.js';
 import { NOT_UTF8 } from './read-tensor.js';
-import { ChunkedFile, READ_BYTES } from './chunked-file.js';
+import { ChunkedFile, READ_BYTES, bytesFile, drain } from './chunked-file.js';
 import type { ElementSource, OnBytes } from './chunked-file.js';
 
 export class CsvSource extends ChunkedFile implements ElementSource {
@@ -35,6 +38,20 @@ export class CsvSource extends ChunkedFile implements ElementSource {
 
   /** Reads the first lines: the BOM, the delimiter (sniffed from the first 50 lines), the first record. */
   async start(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (e) {
+      await this.textError(e);
+    }
+  }
+
+  /** An error of the text (or its need of csv-parse) is the file's own unless the file is not UTF-8. */
+  private async textError(e: unknown): Promise<never> {
+    if (e instanceof InputError || e instanceof CsvFallback) await this.utf8First(e);
+    throw e;
+  }
+
+  private async begin(): Promise<void> {
     const lines = () => {
       let n = 0;
       for (let i = this.buf.indexOf(0x0a); i >= 0 && i < this.len && n < 50; i = this.buf.indexOf(0x0a, i + 1)) n++;
@@ -48,7 +65,7 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     const from = textStart(head);
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
     const table = this.tableOf?.(head.subarray(from), delimiter);
-    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, 1 << 17, table);
+    this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, Math.min(1 << 17, Math.ceil(this.size / 2)), table);
     if (from > 0) {
       this.buf.copyWithin(0, from, this.len);
       this.len -= from;
@@ -121,7 +138,11 @@ export class CsvSource extends ChunkedFile implements ElementSource {
         continue;
       }
       if (this.final) break;
-      await this.scan();
+      try {
+        await this.scan();
+      } catch (e) {
+        await this.textError(e);
+      }
     }
     return n;
   }
@@ -130,4 +151,22 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     if (!this.final) throw new Error('shape() before the end');
     return [this.final.rows, this.final.cols];
   }
+}
+
+/**
+ * A whole CSV file in memory with the fast engine: its CsvSource drained. Throws InputError for bad input and
+ * CsvFallback when the file needs csv-parse.
+ */
+export async function readCsvBytes(
+  bytes: Uint8Array,
+  source: string,
+  options: CsvOptions = {},
+  onBytes: OnBytes = () => undefined,
+): Promise<{ data: Float64Array; shape: [number, number] }> {
+  const s = new CsvSource(bytesFile(bytes), source, bytes.length, options, onBytes);
+  await s.start();
+  // about the values a file of short numbers holds
+  const data = await drain(s, Math.ceil(bytes.length / 6));
+  const [rows, cols] = s.shape();
+  return { data, shape: [rows, cols] };
 }

@@ -2,7 +2,7 @@
  * The JSON tokenizer that both JSON readers use: the in-memory parser (./json.ts, a whole text) and the
  * streaming source (./json-source.ts, a window of a file at a time). Whitespace, strings, scalars, array
  * elements and separators are read here, with the same words for the same mistakes; each reader says where
- * (line:column in memory, the byte offset when streaming) through the `fail` it passes in.
+ * (line:column of the whole text, or of the window's place in the file) through the `fail` it passes in.
  *
  * A window that is not the end of its input is `partial`: a token that reaches its end may go on past it, so
  * the tokenizer throws NEED_MORE instead of judging it, and the caller reads more and tries the token again.
@@ -14,6 +14,9 @@ export type JsonScalar = number | string | boolean | null;
 
 /** Throws the reader's error for `what` at character offset `offset` of the text. */
 export type JsonFail = (offset: number, what: string) => never;
+
+/** The characters that "found X" shows at most. */
+export const FOUND_CHARS = 40;
 
 /** Thrown by a partial window's tokenizer when a token reaches the window's end. */
 export const NEED_MORE = Symbol('need more input');
@@ -55,12 +58,14 @@ export class JsonTokenizer {
 
   /** A short description of what stands at `offset`, for "expected X, found Y". */
   found(offset: number): string {
+    // a partial window shows what it found as the whole text does: FOUND_CHARS, and a character cut at its end
+    if (offset + FOUND_CHARS + 4 > this.text.length) this.more();
     if (offset >= this.text.length) return 'the end of the input';
     const c = this.text[offset];
     if (c === '{') return 'an object';
     if (c === '[') return 'an array';
     if (c === '"') return 'a string';
-    const m = /^[^\s,\]}]{1,40}/.exec(this.text.slice(offset, offset + 40));
+    const m = /^[^\s,\]}]{1,40}/.exec(this.text.slice(offset, offset + FOUND_CHARS));
     return m ? quote(m[0]) : quote(c);
   }
 

@@ -152,13 +152,14 @@ async function readCsv(src: SourceBytes, options: ReadOptions): Promise<Tensor> 
   if (engine !== 'csv-parse') {
     // invalid UTF-8 is refused with decodeText's words before either engine looks at the text
     if (!isUtf8(src.bytes)) decodeText(src);
-    const fast = await import('./csv-fast.js');
+    const { CsvFallback } = await import('./csv-fast.js');
+    const { readCsvBytes } = await import('./csv-source.js');
     // a bar on a terminal when the scan takes more than about 2 s
     const progress = options.progress?.(src.bytes.length);
     try {
-      return fast.readCsvBytes(src.bytes, src.name, csv, progress && ((n) => progress.add(n)));
+      return await readCsvBytes(src.bytes, src.name, csv, progress && ((n) => progress.add(n)));
     } catch (e) {
-      if (!(e instanceof fast.CsvFallback)) throw e;
+      if (!(e instanceof CsvFallback)) throw e;
       if (engine === 'fast') throw new InputError(src.name, `${e.message}: the fast CSV engine does not read it (try --csv-engine auto)`);
     } finally {
       progress?.finish();

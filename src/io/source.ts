@@ -12,6 +12,12 @@ export interface OpenFile {
   close(): Promise<void>;
 }
 
+/** An entry of a directory listing; a symlink counts as what it points to. */
+export interface DirEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
 /** The side-effecting world a command may touch. Only main.ts builds a real one. */
 export interface Io {
   /** reads a file; a FIFO or a device is read with the limits of readStdin */
@@ -21,6 +27,11 @@ export interface Io {
    * opened: opening and closing a FIFO would lose what its writer sent) and for a file that cannot be opened
    */
   openFile(path: string): Promise<OpenFile | undefined>;
+  /**
+   * the entries of a directory, unsorted; undefined when `path` is not a directory (a directory of Parquet
+   * part files is read as one table). Optional: without it every path is taken for a file.
+   */
+  listDir?(path: string): Promise<DirEntry[] | undefined>;
   /** reads stdin in chunks, within the limits of ./bounded-read.ts (main.ts iterates process.stdin) */
   readStdin(): Promise<Uint8Array>;
   stdinIsTTY: boolean;

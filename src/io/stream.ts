@@ -8,10 +8,14 @@
  * SUM_CHUNK elements, each summed by its own compensated sum, the partial sums merged in order) is followed
  * here chunk by chunk, with bceElements on the same values in the same order.
  *
- * Shapes are checked as the in-memory path checks them, with the same messages: a CSV file's shape
- * [rows, cols] is known only at its end, so the checks run at the end. Any error while streaming a set of
- * files that fits in memory is re-derived by the in-memory path, so a bad file gets exactly the message
- * it gets there (which of two bad files is named, in which order the checks run).
+ * The errors are the in-memory ones by construction. Each source reads its file with the tokenizer or scanner
+ * of the in-memory reader, so a file's first error is the same, in the same words and place. What streaming
+ * changes is the order in which the inputs are read, so each input's error is kept and thrown in the in-memory
+ * order (./inputs.ts loadProblem): the logits' (thrown at once), then the targets' (the logits are read to
+ * their end first, without computing), then the errors of reading weight and pos_weight, then the shape checks
+ * (a CSV file's shape [rows, cols] is known only at its end, so they all run at the end), then the errors of
+ * loading an archive member's data. A CSV file that needs csv-parse (quoted cells) is handed to the in-memory
+ * path, in that same order, when the inputs fit in memory.
  */
 import { InputError, printableName } from '../errors.js';
 import type { Io, OpenFile } from './source.js';
@@ -34,8 +38,31 @@ import { checkShapes, openTensorFlag } from './inputs.js';
 import type { Input, Problem } from './inputs.js';
 import { SourceReader } from './source.js';
 
-/** Inputs up to this many bytes in all are re-read in memory to word an error exactly as that path does. */
-export const IN_MEMORY_ERROR_BYTES = 1 << 30;
+/**
+ * A CSV file that needs csv-parse (quoted cells, odd line ends) is handed to the in-memory path when the inputs
+ * hold at most this many bytes in all; a larger one is refused.
+ */
+export const HAND_OVER_BYTES = 1 << 30;
+
+/** A CSV input that needs csv-parse (./csv-fast.ts CsvFallback), and which input it is. */
+class NeedsCsvParse extends Error {
+  constructor(
+    readonly where: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** An input's error, kept to be thrown in the in-memory order. */
+type Failure = InputError | NeedsCsvParse;
+
+/** An input's error or its need of csv-parse as a Failure; anything else (a bug) is thrown on. */
+function failure(e: unknown, where: string): Failure {
+  if (e instanceof InputError || e instanceof NeedsCsvParse) return e;
+  if (e instanceof CsvFallback) return new NeedsCsvParse(where, e.message);
+  throw e;
+}
 
 /** Not streamed after all: the caller computes in memory. */
 const NOT_STREAMED = undefined;
@@ -81,10 +108,17 @@ async function openInput(io: Io, path: string, override: TensorFormat | undefine
   return { file, format };
 }
 
+/** A weight or pos_weight flag as read: the input, or the error of opening it, or that of loading its data. */
+interface Operand {
+  input?: Input;
+  openError?: InputError;
+  loadError?: InputError;
+}
+
 /**
- * A weight or pos_weight flag, opened, and read only when its declared shape broadcasts to the logits' shape
- * as far as it is known: one that does not (an .npz member of any declared size) is left unread, as an empty
- * tensor of its shape, for the shape checks at the end to word.
+ * A weight or pos_weight flag, opened, and loaded only when its declared shape broadcasts to the logits' shape
+ * as far as it is known: one that does not (an .npz member of any declared size) is left unloaded, as an empty
+ * tensor of its shape, for the shape checks at the end to word. Its errors are returned, not thrown.
  */
 async function readOperand(
   reader: SourceReader,
@@ -93,27 +127,40 @@ async function readOperand(
   role: 'weight' | 'pos_weight',
   known: number[],
   read: ComputeOptions['read'],
-): Promise<Input | undefined> {
-  if (flag === undefined) return undefined;
-  const { tensor, where } = await openTensorFlag(reader, flag, name, true, read, role);
+): Promise<Operand> {
+  if (flag === undefined) return {};
+  let declared;
+  try {
+    declared = await openTensorFlag(reader, flag, name, true, read, role);
+  } catch (e) {
+    if (e instanceof InputError) return { openError: e };
+    throw e;
+  }
+  const { tensor, where } = declared;
+  const unloaded = { tensor: { data: new Float64Array(0), shape: [...tensor.shape] }, where };
   try {
     alignForBroadcast(tensor.shape, planShape(known, tensor.shape), role, where);
   } catch (e) {
-    if (e instanceof InputError) return { tensor: { data: new Float64Array(0), shape: [...tensor.shape] }, where };
+    if (e instanceof InputError) return { input: unloaded };
     throw e;
   }
-  return { tensor: tensor.load(), where };
+  try {
+    return { input: { tensor: tensor.load(), where } };
+  } catch (e) {
+    if (e instanceof InputError) return { input: unloaded, loadError: e };
+    throw e;
+  }
 }
 
 /**
  * Computes the loss by streaming the logits and targets files, or returns undefined when they cannot be
- * streamed (a format other than CSV and NPY, a CSV file that needs csv-parse, a Fortran-order .npy...).
- * The caller has checked streamable(o).
+ * streamed (a format other than CSV, NPY and flat JSON, a CSV file that needs csv-parse, a Fortran-order
+ * .npy...). The caller has checked streamable(o).
  */
 export async function computeStreamed(
   o: ComputeOptions,
   io: Io,
-  inMemoryErrorBytes = IN_MEMORY_ERROR_BYTES,
+  handOverBytes = HAND_OVER_BYTES,
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const { reduction, warnings } = o.flagReduction ?? { reduction: DEFAULT_REDUCTION, warnings: [] };
   const tables = { ...o, logits: withRoleField(o.logits, 'logits'), targets: withRoleField(o.targets, 'targets') };
@@ -135,78 +182,79 @@ export async function computeStreamed(
     const total = opened.reduce((a, f) => a + f.file.size, 0);
     const progress = o.read.progress?.(total);
     try {
-      const sources = await startSources(o, opened, paths.map(printableName), (n) => progress?.add(n));
-      const result = sources && (await stream(o, io, sources, reduction as 'mean' | 'sum'));
-      progress?.finish();
+      const started = await startBoth(o, opened, paths.map(printableName), (n) => progress?.add(n));
+      const result = started && (await stream(o, io, started, reduction as 'mean' | 'sum'));
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
     } catch (e) {
+      if (!(e instanceof NeedsCsvParse)) throw e;
+      if (total <= handOverBytes) return NOT_STREAMED;
+      throw new InputError(
+        e.where,
+        `${e.message}: a CSV file this large is read by the streaming reader, which takes plain numeric CSV only (no quotes)`,
+      );
+    } finally {
       progress?.finish();
-      if (e instanceof CsvFallback) {
-        if (total <= inMemoryErrorBytes) return NOT_STREAMED;
-        throw new InputError(
-          printableName(paths[opened.findIndex((f) => f.format === 'csv')]),
-          `${e.message}: a CSV file this large is read by the streaming reader, which takes plain numeric CSV only (no quotes)`,
-        );
-      }
-      // the in-memory path words every error of files that fit in memory
-      if (e instanceof InputError && total <= inMemoryErrorBytes) return NOT_STREAMED;
-      throw e;
     }
   } finally {
     for (const f of opened) await f.file.close();
   }
 }
 
-/** The logits' and targets' sources, started; NOT_STREAMED when one cannot stream (Fortran order, nesting). */
-async function startSources(
+/** One input's source, started; NOT_STREAMED when it cannot stream (Fortran order, nesting). */
+async function startSource(
   o: ComputeOptions,
-  opened: Opened[],
-  paths: string[],
+  f: Opened,
+  where: string,
   onBytes: (n: number) => void,
-): Promise<ElementSource[] | undefined> {
-  const sources: ElementSource[] = [];
-  for (let k = 0; k < 2; k++) {
-    const f = opened[k];
-    if (f.format === 'csv') {
-      const s = new CsvSource(f.file, paths[k], f.file.size, o.read.csv ?? {}, onBytes);
-      await s.start();
-      sources.push(s);
-    } else if (f.format === 'npy') {
-      const s = new NpySource(f.file, paths[k], f.file.size, onBytes);
-      if (!(await s.start())) return NOT_STREAMED;
-      sources.push(s);
-    } else {
-      const s = new JsonSource(f.file, paths[k], f.file.size, onBytes);
-      if (!(await s.start())) return NOT_STREAMED;
-      sources.push(s);
-    }
+): Promise<ElementSource | undefined> {
+  if (f.format === 'csv') {
+    const s = new CsvSource(f.file, where, f.file.size, o.read.csv ?? {}, onBytes);
+    await s.start();
+    return s;
   }
-  return sources;
+  const s = f.format === 'npy' ? new NpySource(f.file, where, f.file.size, onBytes) : new JsonSource(f.file, where, f.file.size, onBytes);
+  return (await s.start()) ? s : NOT_STREAMED;
 }
 
 /**
  * The kernel's reduction, chunk by chunk, over both sources to their ends; `computing` turns false (and the sum
- * stops) once the sources disagree, for the shape checks to word.
+ * stops) once the sources disagree, for the shape checks to word. The logits' errors are thrown; the targets'
+ * first error is returned, after the logits are read to their end.
  */
 async function reduceChunks(
   logits: ElementSource,
-  targets: ElementSource,
+  targets: ElementSource | undefined,
   w: BroadcastPlan | undefined,
   p: BroadcastPlan | undefined,
   computing: boolean,
-): Promise<{ total: ChunkSums; computing: boolean }> {
+): Promise<{ total: ChunkSums; computing: boolean; failed?: Failure }> {
   const x = new Float64Array(SUM_CHUNK);
   const y = new Float64Array(SUM_CHUNK);
   const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
   const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
   const total = new ChunkSums();
+  let failed: Failure | undefined;
   let n = 0;
-  for (;;) {
-    const nx = await logits.read(x);
-    const ny = await targets.read(y);
+  let moreX = true;
+  let moreY = targets !== undefined;
+  while (moreX || moreY) {
+    let nx = 0;
+    try {
+      if (moreX) nx = await logits.read(x);
+    } catch (e) {
+      throw failure(e, logits.where);
+    }
+    let ny = 0;
+    if (moreY && targets) {
+      try {
+        ny = await targets.read(y);
+      } catch (e) {
+        failed = failure(e, targets.where);
+      }
+    }
     const m = Math.min(nx, ny);
-    if (nx !== ny) computing = false;
+    if (nx !== ny || failed) computing = false;
     if (computing && m > 0) {
       let wOp = w;
       let pOp = p;
@@ -222,36 +270,67 @@ async function reduceChunks(
       total.add(...chunkPartial(x, y, wOp, pOp, 0, m));
     }
     n += Math.max(nx, ny);
-    if (nx < SUM_CHUNK && ny < SUM_CHUNK) break;
-    // one source ended: read the other to its end, for its shape (and its errors)
-    if (nx < SUM_CHUNK || ny < SUM_CHUNK) {
-      const rest = nx < SUM_CHUNK ? targets : logits;
-      while ((await rest.read(x)) === SUM_CHUNK);
-      break;
-    }
+    // a source that ended (or failed) is done; the other is read to its end, for its shape and its errors
+    if (nx < SUM_CHUNK) moreX = false;
+    if (ny < SUM_CHUNK) moreY = false;
   }
-  return { total, computing };
+  return { total, computing, failed };
+}
+
+/**
+ * The logits' and targets' sources, started; a targets source that failed to start is its Failure, thrown
+ * in the in-memory order (after the logits are read to their end).
+ */
+export interface StartedSources {
+  logits: ElementSource;
+  targets?: ElementSource;
+  failedStart?: Failure;
+}
+
+/**
+ * Starts the logits' source (its errors come first, as in memory), then the targets'; NOT_STREAMED when one
+ * cannot stream (Fortran order, nesting).
+ */
+async function startBoth(
+  o: ComputeOptions,
+  opened: Opened[],
+  paths: string[],
+  onBytes: (n: number) => void,
+): Promise<StartedSources | undefined> {
+  let logits: ElementSource | undefined;
+  try {
+    logits = await startSource(o, opened[0], paths[0], onBytes);
+  } catch (e) {
+    throw failure(e, paths[0]);
+  }
+  if (logits === NOT_STREAMED) return NOT_STREAMED;
+  try {
+    const targets = await startSource(o, opened[1], paths[1], onBytes);
+    return targets === NOT_STREAMED ? NOT_STREAMED : { logits, targets };
+  } catch (e) {
+    return { logits, failedStart: failure(e, paths[1]) };
+  }
 }
 
 /** The streamed computation over the logits' and targets' sources, started. */
 export async function stream(
   o: ComputeOptions,
   io: Io,
-  [logits, targets]: ElementSource[],
+  { logits, targets, failedStart }: StartedSources,
   reduction: 'mean' | 'sum',
 ): Promise<{ problem: Problem; result: BceResult }> {
   const known = logits.knownShape();
   // weight and pos_weight are read whole, as the in-memory path reads them
   const reader = new SourceReader(io);
   const weight = await readOperand(reader, o.weight, '--weight', 'weight', known, o.read);
-  const posWeight = await readOperand(reader, o.posWeight, '--pos-weight', 'pos_weight', known, o.read);
+  const posWeight = weight.openError ? {} : await readOperand(reader, o.posWeight, '--pos-weight', 'pos_weight', known, o.read);
 
   // The broadcast plans, on the logits' shape as far as it is known; a plan that fails now fails the
   // shape checks at the end, which word it.
-  const plan = (f: Input | undefined, name: string): BroadcastPlan | undefined | null => {
-    if (f === undefined) return undefined;
+  const plan = (f: Operand, name: string): BroadcastPlan | undefined | null => {
+    if (f.input === undefined) return undefined;
     try {
-      return broadcastTo(f.tensor, planShape(known, f.tensor.shape), name, f.where);
+      return broadcastTo(f.input.tensor, planShape(known, f.input.tensor.shape), name, f.input.where);
     } catch (e) {
       if (e instanceof InputError) return null;
       throw e;
@@ -259,14 +338,20 @@ export async function stream(
   };
   const w = plan(weight, 'weight');
   const p = plan(posWeight, 'pos_weight');
-  let computing = w !== null && p !== null && sameShape(known.slice(1), targets.knownShape().slice(1));
+  const sound = [weight, posWeight].every((f) => !f.openError && !f.loadError);
+  let computing = sound && w !== null && p !== null && !!targets && sameShape(known.slice(1), targets.knownShape().slice(1));
 
   const reduced = await reduceChunks(logits, targets, w ?? undefined, p ?? undefined, computing);
   computing = reduced.computing;
 
-  // The shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.
+  // The errors and shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.
+  const failed = failedStart ?? reduced.failed;
+  if (failed) throw failed;
+  if (!targets) throw new Error('streaming: no targets and no error');
+  for (const f of [weight, posWeight]) if (f.openError) throw f.openError;
   const shape = logits.shape();
-  checkShapes(shape, targets.shape(), targets.where, weight, posWeight);
+  checkShapes(shape, targets.shape(), targets.where, weight.input, posWeight.input);
+  for (const f of [weight, posWeight]) if (f.loadError) throw f.loadError;
   if (!computing) throw new Error('streaming: the shapes agree but the computation stopped');
   const count = numel(shape);
   const loss = reduced.total.result(reduction === 'mean', count);
@@ -275,8 +360,8 @@ export async function stream(
     problem: {
       logits: { tensor: empty(shape), where: logits.where },
       targets: { tensor: empty(shape), where: targets.where },
-      weight,
-      posWeight,
+      weight: weight.input,
+      posWeight: posWeight.input,
       reduction,
       warnings: [],
     },

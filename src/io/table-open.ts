@@ -24,6 +24,8 @@ const TABLE_OPENERS: Record<string, TableOpener> = {
   txt: openCsv,
   jsonl: openJsonl,
   ndjson: openJsonl,
+  parquet: openParquet,
+  '/': openParquet,
 };
 
 /** The key of TABLE_OPENERS for a path: its extension, lower-cased, or '/' for a trailing slash. */
@@ -43,11 +45,11 @@ export function tableSpec(value: string | undefined): { path: string; selector: 
 }
 
 /**
- * A JSON Lines file named without a field is a table read by role, as an archive is: `-l samples.jsonl` reads
+ * A JSON Lines or Parquet file named without a field is a table read by role, as an archive is: `-l samples.jsonl` reads
  * its field `logits`, `-t` its `targets`. Other values are returned as they are.
  */
 export function withRoleField(value: string | undefined, role: string): string | undefined {
-  if (value === undefined || splitMember(value).member !== undefined || !/\.(?:jsonl|ndjson)$/i.test(value)) return value;
+  if (value === undefined || splitMember(value).member !== undefined || !/\.(?:jsonl|ndjson|parquet)$/i.test(value)) return value;
   return `${value}:${role}`;
 }
 
@@ -92,6 +94,11 @@ async function openJsonl(io: Io, path: string, options: ReadOptions): Promise<Ta
   const { file, onBytes } = await openWithProgress(io, path, options);
   const { JsonlTable } = await import('./jsonl-table.js');
   return started(new JsonlTable(file, printableName(path), onBytes), file);
+}
+
+/** A .parquet file, or a directory of part files (./parquet.ts reads them through hyparquet). */
+async function openParquet(io: Io, path: string): Promise<TableReader> {
+  return (await import('./parquet.js')).openParquetTable(io, path);
 }
 
 /** Opens the table at `path` by its format. */

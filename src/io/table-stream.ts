@@ -130,7 +130,7 @@ export async function streamTables(o: ComputeOptions, io: Io, reduction: 'mean' 
     }
     for (const table of shared.values()) await table.start();
     checkWidths(sources[0].where, sources[0].width, sources[1].where, sources[1].width);
-    return await stream(o, io, sources as ElementSource[], reduction);
+    return await stream(o, io, { logits: sources[0], targets: sources[1] }, reduction);
   } finally {
     for (const table of shared.values()) await table.table.close();
   }

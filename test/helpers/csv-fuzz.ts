@@ -4,7 +4,8 @@
  * Shared by test/io-csv-fast.test.ts and the longer run of bin/fuzz-csv.mjs.
  */
 import fc from 'fast-check';
-import { CsvFallback, readCsvBytes } from '../../src/io/csv-fast.js';
+import { CsvFallback } from '../../src/io/csv-fast.js';
+import { readCsvBytes } from '../../src/io/csv-source.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { InputError } from '../../src/errors.js';
 
@@ -20,20 +21,25 @@ export interface Dialect {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function outcome(f: () => { data: Float64Array; shape: readonly number[] }): Outcome {
+type Read = { data: Float64Array; shape: readonly number[] };
+
+function failed(e: unknown): Outcome {
+  if (e instanceof CsvFallback) return { kind: 'fallback', reason: e.message };
+  if (e instanceof InputError) return { kind: 'error', message: e.message };
+  throw e;
+}
+const ok = (t: Read): Outcome => ({ kind: 'ok', shape: [...t.shape], data: [...t.data] });
+
+function outcome(f: () => Read): Outcome {
   try {
-    const t = f();
-    return { kind: 'ok', shape: [...t.shape], data: [...t.data] };
+    return ok(f());
   } catch (e) {
-    if (e instanceof CsvFallback) return { kind: 'fallback', reason: e.message };
-    if (e instanceof InputError) return { kind: 'error', message: e.message };
-    throw e;
+    return failed(e);
   }
 }
 
-export const viaFast = (bytes: Uint8Array, d: Dialect): Outcome => outcome(() => readCsvBytes(bytes, 'x.csv', d));
-export const viaCsvParse = (bytes: Uint8Array, d: Dialect): Outcome =>
-  outcome(() => parseCsv(decoder.decode(bytes), 'x.csv', d));
+export const viaFast = (bytes: Uint8Array, d: Dialect): Promise<Outcome> => readCsvBytes(bytes, 'x.csv', d).then(ok, failed);
+export const viaCsvParse = (bytes: Uint8Array, d: Dialect): Outcome => outcome(() => parseCsv(decoder.decode(bytes), 'x.csv', d));
 
 /** Same outcome, numbers compared bit for bit (NaN equals NaN, -0 differs from 0). */
 export function sameOutcome(a: Outcome, b: Outcome): boolean {
@@ -119,9 +125,9 @@ export const csvCase: fc.Arbitrary<FuzzCase> = fc
   });
 
 /** Property: the fast engine agrees with csv-parse, or hands the file over. Counts what happened. */
-export function agrees(c: FuzzCase, tally?: Record<string, number>): boolean {
+export async function agrees(c: FuzzCase, tally?: Record<string, number>): Promise<boolean> {
   const bytes = Buffer.from(c.text, 'utf8');
-  const fast = viaFast(bytes, c.dialect);
+  const fast = await viaFast(bytes, c.dialect);
   if (tally) tally[fast.kind] = (tally[fast.kind] ?? 0) + 1;
   if (tally && fast.kind === 'fallback') tally[fast.reason] = (tally[fast.reason] ?? 0) + 1;
   if (fast.kind === 'fallback') return true;

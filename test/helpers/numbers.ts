@@ -71,3 +71,15 @@ export function torchCase(name: string): TorchCase {
   if (c === undefined) throw new Error(`fixtures/torch/cases.json has no case '${name}'`);
   return c;
 }
+
+/** The worst of f(i) over the indices `which` selects, with where it happened. */
+export function worst(n: number, f: (i: number) => number, which: (i: number) => boolean, at: (i: number) => string) {
+  let v = 0;
+  let where = '';
+  for (let i = 0; i < n; i++) {
+    if (!which(i)) continue;
+    const d = f(i);
+    if (!(d <= v)) [v, where] = [d, at(i)];
+  }
+  return { v, where };
+}

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
+import { listDir } from '../../src/io/list-dir.js';
 import type { Io, OpenFile } from '../../src/io/source.js';
 
 /** Io.openFile over real files: a regular file, or undefined. */
@@ -28,6 +29,8 @@ export interface RunResult {
   files: Map<string, string>;
   /** the bytes written by the binary formats: to stdout (key 'stdout') or with -o */
   bytes: Map<string, Uint8Array>;
+  /** the paths read whole (Io.readFile), in order */
+  readWhole: string[];
 }
 
 /** Text chunks joined, byte chunks gathered in `bytes` under `key`. */
@@ -40,17 +43,26 @@ function collect(chunks: Iterable<string | Uint8Array>, key: string, bytes: Map<
   return text;
 }
 
+/**
+ * bce in-process against a fake Io over real files. `inMemory`: no file is opened for streaming, so every input
+ * is read whole.
+ */
 export async function runBce(
   argv: string[],
-  options: { stdin?: string | Uint8Array; env?: Record<string, string>; stdoutIsTTY?: boolean } = {},
+  options: { stdin?: string | Uint8Array; env?: Record<string, string>; stdoutIsTTY?: boolean; inMemory?: boolean } = {},
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
   const bytes = new Map<string, Uint8Array>();
+  const readWhole: string[] = [];
   const io: Io = {
-    readFile: (path) => readFile(path),
-    openFile,
+    readFile: (path) => {
+      readWhole.push(path);
+      return readFile(path);
+    },
+    openFile: options.inMemory ? async () => undefined : openFile,
+    listDir,
     readStdin: async () => (typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array())),
     stdinIsTTY: options.stdin === undefined,
     stdoutIsTTY: options.stdoutIsTTY ?? false,
@@ -67,7 +79,7 @@ export async function runBce(
     },
   };
   const code = await run(argv, io);
-  return { code, stdout, stderr, files, bytes };
+  return { code, stdout, stderr, files, bytes, readWhole };
 }
 
 /** What a run gave: the exit code, stdout and stderr. */
@@ -101,6 +113,7 @@ export function spawnBce(args: string[], input = '', env: Record<string, string>
 export const filesOnlyIo: Io = {
   readFile: (path) => readFile(path),
   openFile,
+  listDir,
   readStdin: async () => new Uint8Array(),
   stdinIsTTY: true,
   stdoutIsTTY: false,
