@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBce } from './helpers/run.js';
+import { startVmSize } from './helpers/memory.js';
 import { parseSelector, resolveSelector } from '../src/io/select.js';
 import { splitMember } from '../src/io/read-tensor.js';
 import { InputError } from '../src/errors.js';
@@ -294,10 +295,7 @@ describe('progress', () => {
 describe('memory: a table streams in bounded memory', () => {
   const prlimit = spawnSync('prlimit', ['--version']).status === 0;
   const time = existsSync('/usr/bin/time');
-  const vmSize = () => {
-    const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
-    return 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
-  };
+  const vmSize = startVmSize;
 
   // Under the ceiling the engine cannot reserve a WebAssembly memory, so the JS loops run; the failed
   // reservation itself leaves about 50 MiB more resident, hence the two bounds.

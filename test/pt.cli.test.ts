@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bce, bin, root, runBce, spawnBce } from './helpers/run.js';
+import { startVmSize } from './helpers/memory.js';
 
 const PT = 'fixtures/torch/pt';
 
@@ -72,10 +73,7 @@ describe('refusals: exit 2, one line naming the file, nothing on stdout, no -o f
 describe('memory', () => {
   const prlimit = spawnSync('prlimit', ['--version']).status === 0;
   // Node 20 reserves about 711 MiB of address space at start; a Node that reserves more gets the difference on top
-  const start = (): number => {
-    const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
-    return 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
-  };
+  const start = startVmSize;
 
   it.skipIf(!prlimit)('a 765-byte file expanding one element to 2^25 (256 MiB as float64): refused under a 1 GiB ceiling', () => {
     const ceiling = 2 ** 30 + Math.max(0, start() - 711 * 2 ** 20);

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startVmSize } from './helpers/memory.js';
 import { root, runBce } from './helpers/run.js';
 import { npyF8, stored, zip } from './helpers/npz-build.js';
 
@@ -181,10 +182,9 @@ describe('generated inputs with defects, streamed and in memory', () => {
   }, Math.max(120_000, RUNS * 1000));
 });
 
-describe('streamed errors in bounded memory, through the CLI under a 1.2 GB address-space ceiling', () => {
-  // Node alone reserves about 700 MiB; reading these 200 MB files whole to word their errors does not fit
-  // beside it ("not enough memory")
-  const LIMIT_KB = 1_200_000;
+describe('streamed errors in bounded memory, through the CLI under an address-space ceiling of start + 500 MiB', () => {
+  // reading these 200 MB files whole to word their errors does not fit in the headroom ("not enough memory")
+  const LIMIT_KB = Math.floor((startVmSize() + 500 * 2 ** 20) / 1024);
   const run = (args: string[]) =>
     spawnSync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
       cwd: dir,
