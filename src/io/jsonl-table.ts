@@ -147,7 +147,7 @@ class JsonLine extends JsonTokenizer {
         if (s === 0x5d) break;
       }
     }
-    if (n !== slot.width) this.fail(this.pos - 1, `${name}: ${n} values where the first row has ${slot.width}`);
+    if (n !== slot.width) this.fail(this.pos - 1, `${name}: ${n} ${n === 1 ? 'value' : 'values'} where the first row has ${slot.width}`);
   }
 
   /** After the object: nothing but blanks on the line. */
