@@ -396,28 +396,6 @@ describe('pageChecked: page headers out of bounds are refused before hyparquet s
   });
 });
 
-describe('isParquetTable', () => {
-  it.each([
-    [`${DIR}special.parquet`, true],
-    [`${DIR}hive`, true],
-    [`${DIR}spark/`, true],
-    ['no-such.PARQUET', true],
-    [`${DIR}hive/split=b/notes.txt`, false],
-    [`${DIR}expected.json`, false],
-    ['no-such-file', false],
-  ])('%s: %s', async (path, want) => {
-    const { isParquetTable } = await import('../src/io/parquet-detect.js');
-    expect(await isParquetTable(filesOnlyIo, path)).toBe(want);
-  });
-
-  it('a file without the extension, by its magic bytes', async () => {
-    const { isParquetTable } = await import('../src/io/parquet-detect.js');
-    const io = memoryIo({ preds: new Uint8Array(readFileSync(`${DIR}special.parquet`)), text: new TextEncoder().encode('PAR') });
-    expect(await isParquetTable(io, 'preds')).toBe(true);
-    expect(await isParquetTable(io, 'text')).toBe(false);
-  });
-});
-
 describe('openParquetTable: memory, in a process of its own', () => {
   const prlimit = spawnSync('prlimit', ['--version']).status === 0;
   const time = existsSync('/usr/bin/time');

@@ -13,7 +13,7 @@ import { pageChecked } from './parquet-pages.js';
 import { decodeFlat } from './parquet-flat.js';
 import type { PageDecoders } from './parquet-flat.js';
 import { loadCompressors } from './parquet-codecs.js';
-import { hasParquetMagic, isParquetName } from './parquet-detect.js';
+import { hasParquetMagic, joinPath, listParts } from './parquet-detect.js';
 import type { ColumnKind } from './parquet-schema.js';
 
 /** The parts of hyparquet bce uses: the footer and schema, row groups read as promises per column. */
@@ -25,8 +25,6 @@ type Hyparquet = typeof import('hyparquet') &
 /** The bytes read from a file's end at first for its footer (a longer footer is read in a second read). */
 const FOOTER_BYTES = 1 << 16;
 
-/** key=value/ folders nested deeper than this are refused (a symlink loop would otherwise never end). */
-const MAX_DEPTH = 32;
 
 /**
  * A part file of the table: its path, how messages name it, and its footer. Only the first part keeps its
@@ -122,35 +120,6 @@ async function readPart(hp: Hyparquet, io: Io, path: string, where: string): Pro
     await file.close();
   }
 }
-
-const isHiveFolder = (name: string): boolean => /^[^=]+=/.test(name);
-const isPartFile = (name: string): boolean => isParquetName(name) && !name.startsWith('.') && !name.startsWith('_');
-
-/**
- * The part files of a directory, relative to it, in sorted path order: its *.parquet files and those of its
- * key=value/ folders, recursively; undefined when `dir` is not a directory.
- */
-async function listParts(io: Io, dir: string): Promise<string[] | undefined> {
-  const top = await io.listDir?.(dir);
-  if (top === undefined) return undefined;
-  const found: string[] = [];
-  const walk = async (rel: string, depth: number): Promise<void> => {
-    const entries = rel === '' ? top : ((await io.listDir?.(joinPath(dir, rel))) ?? []);
-    for (const e of entries) {
-      const path = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (!e.isDirectory) {
-        if (isPartFile(e.name)) found.push(path);
-      } else if (isHiveFolder(e.name)) {
-        if (depth >= MAX_DEPTH) throw new InputError(printableName(dir), `key=value folders nested deeper than ${MAX_DEPTH} levels`);
-        await walk(path, depth + 1);
-      }
-    }
-  };
-  await walk('', 0);
-  return found.sort();
-}
-
-const joinPath = (dir: string, rel: string): string => (dir.endsWith('/') ? `${dir}${rel}` : `${dir}/${rel}`);
 
 /** The columns of a part, as `name: type` texts, for comparing part files. */
 function signature(hp: Hyparquet, part: ReadPart): string[] {
