@@ -7,18 +7,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesOnlyIo, spawnBce } from './helpers/run.js';
+import { npyHeader } from './helpers/npz-build.js';
 import { parseArgv } from '../src/cli/program.js';
 import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
 import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-threads-'));
 
-function npyBytes(data: Float64Array, shape: number[]): Uint8Array {
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), new Uint8Array(data.buffer)]);
-}
+/** A .npy file of the float64 values, without copying them to an array of numbers. */
+const npyBytes = (data: Float64Array, shape: number[]) => Buffer.concat([npyHeader('<f8', shape), new Uint8Array(data.buffer)]);
 
 function csvText(data: Float64Array, cols: number): string {
   const rows: string[] = [];
