@@ -20,6 +20,7 @@ import { InputError } from '../src/errors.js';
 import { viaCsvParse, viaFast } from './helpers/csv-fuzz.js';
 import { filesOnlyIo, runBce } from './helpers/run.js';
 import { writeBig } from './helpers/big-file.js';
+import { spawnAsync } from './helpers/spawn.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bce-hostile-'));
@@ -290,17 +291,16 @@ describe('100 MB cells and strings, through the CLI under a 2 GB address-space c
   // before the bound, the 100 MB cell took 54 s and 3.6 GB of RSS and fails under this ceiling
   const LIMIT_KB = 2_000_000;
   const big = mkdtempSync(join(tmpdir(), 'bce-hostile-big-'));
-  const run = (args: string[]) => {
+  const run = async (args: string[]) => {
     const t0 = performance.now();
-    const r = spawnSync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
+    const r = await spawnAsync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
       cwd: big,
-      encoding: 'utf8',
       timeout: 120_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (performance.now() - t0) / 1000 };
   };
 
-  it('a 100 MB CSV cell (both engines) and a 100 MB JSON string and number', () => {
+  it('a 100 MB CSV cell (both engines) and a 100 MB JSON string and number', async () => {
     try {
       writeFileSync(join(big, 't.csv'), '1\n');
       const digits = { byte: 0x31, length: 100_000_000 }; // '1'
@@ -314,8 +314,10 @@ describe('100 MB cells and strings, through the CLI under a 2 GB address-space c
         [['str.json'], 'bce: str.json:1:13: logits[0]: string too long: 1101+ characters, and a string here (a number or a name) has at most 1100\n'],
         [['num.json'], 'bce: num.json:1:13: logits[0]: number too long: 1101+ characters, and a number has at most 1100\n'],
       ];
-      for (const [args, message] of cases) {
-        const r = run(args);
+      // independent processes, each under its own ceiling, run side by side
+      const results = await Promise.all(cases.map(([args]) => run(args)));
+      for (const [k, [, message]] of cases.entries()) {
+        const r = results[k];
         expect(r.stderr).toBe(message);
         expect(r.code).toBe(2);
         expect(r.stdout).toBe('');

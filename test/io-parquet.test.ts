@@ -14,6 +14,7 @@ import type { Io, OpenFile } from '../src/io/source.js';
 import { bits } from './helpers/binary.js';
 import { fuzzRuns } from './helpers/fuzz.js';
 import { filesOnlyIo } from './helpers/run.js';
+import { spawnAsync } from './helpers/spawn.js';
 
 const DIR = 'fixtures/parquet/';
 type Value = number | string | null | Value[];
@@ -443,16 +444,16 @@ console.log(JSON.stringify({ rows, sums }));`;
       const status = spawnSync(process.execPath, ['-p', "require('fs').readFileSync('/proc/self/status', 'utf8')"], { encoding: 'utf8' }).stdout;
       const start = 1024 * Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
       const ceiling = 1.25 * 2 ** 30 + Math.max(0, start - 711 * 2 ** 20);
-      const run = (n: number): { rows: number; sums: number[]; rss: number } => {
+      const run = async (n: number): Promise<{ rows: number; sums: number[]; rss: number }> => {
         const report = join(tmp, `time-${n}.txt`);
         const argv = ['-o', report, '-f', '%M', 'prlimit', `--as=${Math.round(ceiling)}`, process.execPath, reader, partsDir(n)];
-        const r = spawnSync('/usr/bin/time', argv, { encoding: 'utf8', timeout: 100_000 });
+        const r = await spawnAsync('/usr/bin/time', argv, { timeout: 100_000 });
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
         return { ...JSON.parse(r.stdout), rss: 1024 * Number(readFileSync(report, 'utf8').trim().split('\n').pop()) };
       };
-      const small = run(40);
-      const large = run(400);
+      // two processes, each measured on its own, run side by side
+      const [small, large] = await Promise.all([run(40), run(400)]);
       // DuckDB's sums, times the number of copies (1e-9 relative: 400 x 5000 additions in another order)
       const one = expected.files['groups-snappy.parquet'].sums;
       for (const [got, n] of [[small, 40], [large, 400]] as const) {

@@ -6,15 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeBig } from './helpers/big-file.js';
+import { fuzzRuns } from './helpers/fuzz.js';
 import { startVmSize } from './helpers/memory.js';
+import { spawnAsync } from './helpers/spawn.js';
 import { root, runBce } from './helpers/run.js';
 import { npyF8, stored, zip } from './helpers/npz-build.js';
 
-const RUNS = Number(process.env.BCE_STREAM_ERROR_RUNS ?? 100);
+const RUNS = Number(process.env.BCE_STREAM_ERROR_RUNS ?? fuzzRuns(40));
 
 const T = 'fixtures/bad/text';
 const B = 'fixtures/bad/binary';
@@ -186,31 +188,31 @@ describe('streamed errors in bounded memory, through the CLI under an address-sp
   // reading these 200 MB files whole to word their errors does not fit in the headroom ("not enough memory")
   const LIMIT_KB = Math.floor((startVmSize() + 500 * 2 ** 20) / 1024);
   const run = (args: string[]) =>
-    spawnSync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
+    spawnAsync('sh', ['-c', `ulimit -v ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, join(root, 'bin/bce.cjs'), ...args], {
       cwd: dir,
-      encoding: 'utf8',
       timeout: 120_000,
     });
 
-  it('bad targets after 200 MB of logits; 200 MB of blanks; a 200 MB word', () => {
+  it('bad targets after 200 MB of logits; 200 MB of blanks; a 200 MB word', async () => {
     const big = 200_000_000;
-    const rows = '0.5,-1.25\n'.repeat(big / 10);
-    writeFileSync(join(dir, 'big.csv'), rows);
     writeFileSync(join(dir, 'bad.csv'), '1,0\n1,q\n');
-    writeFileSync(join(dir, 'blanks.json'), Buffer.concat([Buffer.from('[0.5, -1.25'), Buffer.alloc(big, ' '), Buffer.from(']')]));
-    writeFileSync(join(dir, 'word.json'), Buffer.concat([Buffer.from('[0.5,\n '), Buffer.alloc(big, 'z'), Buffer.from(']')]));
     writeFileSync(join(dir, 'two.json'), '[1, 0]');
     try {
-      const bad = run(['-l', 'big.csv', '-t', 'bad.csv']);
+      // independent processes, each under its own ceiling: each starts once its file is written
+      writeBig(join(dir, 'big.csv'), [{ pattern: '0.5,-1.25\n', times: big / 10 }]);
+      const runs = [run(['-l', 'big.csv', '-t', 'bad.csv'])];
+      writeBig(join(dir, 'blanks.json'), [Buffer.from('[0.5, -1.25'), { byte: 0x20, length: big }, Buffer.from(']')]);
+      runs.push(run(['-l', 'blanks.json', '-t', 'two.json', '--json']));
+      writeBig(join(dir, 'word.json'), [Buffer.from('[0.5,\n '), { byte: 0x7a, length: big }, Buffer.from(']')]);
+      runs.push(run(['-l', 'word.json', '-t', 'two.json']));
+      const [bad, blanks, word] = await Promise.all(runs);
       expect([bad.status, bad.stdout, bad.stderr]).toEqual([2, '', "bce: bad.csv:2:3: 'q' is not a number\n"]);
       // the loss of [0.5, -1.25] against [1, 0]: (log(1 + e^-0.5) + log(1 + e^-1.25)) / 2, by mpmath 1.2.1
-      const blanks = run(['-l', 'blanks.json', '-t', 'two.json', '--json']);
       expect(blanks.stderr).toBe('');
       expect(JSON.parse(blanks.stdout).loss).toBeCloseTo(0.36300303276273978, 14);
-      const word = run(['-l', 'word.json', '-t', 'two.json']);
       expect([word.status, word.stdout, word.stderr]).toEqual([2, '', `bce: word.json:2:2: [1]: '${'z'.repeat(80)}'... is not a number\n`]);
     } finally {
-      for (const f of ['big.csv', 'blanks.json', 'word.json']) rmSync(join(dir, f));
+      for (const f of ['big.csv', 'blanks.json', 'word.json']) rmSync(join(dir, f), { force: true });
     }
   }, 240_000);
 });
