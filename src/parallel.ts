@@ -11,7 +11,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { bceWithLogits, finishBce, planBce, SUM_CHUNK } from './core/kernel.js';
-import { controlBlock, runFrontShare, signalReady } from './core/pool.js';
+import { controlBlock, PARALLEL_MIN_ELEMENTS, runFrontShare, signalReady } from './core/pool.js';
+
+export { PARALLEL_MIN_ELEMENTS };
 import type { PoolReply, PoolTask } from './core/pool.js';
 import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
@@ -21,12 +23,6 @@ import { quote, UsageError } from './errors.js';
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
 declare const __BCE_KERNEL_WORKER__: string | undefined;
 
-/**
- * Below this many elements one thread is as fast or faster: a worker must start (a new V8 isolate and
- * Node's bootstrap) and the inputs' back half is copied into shared memory. The scaling table of
- * `npm run bench` (README, Performance) shows where threads start to pay.
- */
-export const PARALLEL_MIN_ELEMENTS = 4_000_000;
 
 export interface ParallelOptions {
   /** threads to use, the main one included; default: os.availableParallelism(); 1 = no workers */

@@ -183,17 +183,7 @@ function noneUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, f
 }
 
 /** The element losses and d/dx divided by d, for uniform weights. */
-function noneGradUniform(
-  x: Float64Array,
-  y: Float64Array,
-  wi: number,
-  pi: number,
-  from: number,
-  to: number,
-  loss: Float64Array,
-  grad: Float64Array,
-  d: number,
-): void {
+function noneGradUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, loss: Float64Array, grad: Float64Array, d: number): void {
   const edge = edgeOf(pi);
   for (let i = from; i < to; i++) {
     const xi = x[i];
@@ -222,17 +212,7 @@ function sumUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, fr
 }
 
 /** The compensated sum of the element losses and d/dx divided by d, for uniform weights. */
-function sumGradUniform(
-  x: Float64Array,
-  y: Float64Array,
-  wi: number,
-  pi: number,
-  from: number,
-  to: number,
-  sum: CompensatedSum,
-  grad: Float64Array,
-  d: number,
-): void {
+function sumGradUniform(x: Float64Array, y: Float64Array, wi: number, pi: number, from: number, to: number, sum: CompensatedSum, grad: Float64Array, d: number): void {
   const state = sum.state();
   let s = state[0];
   let c = state[1];

@@ -12,6 +12,14 @@ import { PARTIAL, planBce, runBcePlan, SUM_CHUNK } from './kernel.js';
 import { allowWasm } from './kernel-wasm.js';
 import type { BcePlan } from './kernel.js';
 
+/**
+ * Below this many elements one thread is as fast or faster: a worker must start (a new V8 isolate and
+ * Node's bootstrap) and the inputs' back half is copied into shared memory (unless it
+ * was read there: io/declared.ts). The scaling table of `npm run bench` (README, Performance) shows where
+ * threads start to pay.
+ */
+export const PARALLEL_MIN_ELEMENTS = 4_000_000;
+
 /** The shared control block: [next chunk from the back, inputs ready, one claim flag per chunk]. */
 const CTRL_NEXT = 0;
 const CTRL_READY = 1;

@@ -5,7 +5,7 @@
 import { InputError } from '../errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { numel } from '../core/tensor.js';
-import { PARALLEL_MIN_ELEMENTS } from '../parallel.js';
+import { PARALLEL_MIN_ELEMENTS } from '../core/pool.js';
 
 /** A tensor's declared shape, and its data read (inflated, decoded) only when `load` is called. */
 export interface Declared {
