@@ -3,13 +3,15 @@
 ;; Plain f64x2 instructions only (no relaxed SIMD, no host calls): every operation is an IEEE-754 double
 ;; operation rounded to nearest, so the results are the same bits on every machine.
 ;;
-;; Memory (2 pages): the two lanes of the compensated sum at 0 (s) and 16 (c); the exp table at 1024, the
-;; log table at 3072; blocks of 2048 doubles: the inputs x at 8192 and y at 24576, the outputs loss at
-;; 40960 and d/dx at 57344, and between the passes e = exp(-|x|) at 73728 (its low part at 90112) and
-;; softplus(-|x|) at 106496.
+;; Memory (2 pages): the two lanes of the compensated sum at 0 (s) and 16 (c); the loops' constants from 32
+;; ($constants); the exp table at 1024, the log table at 3072; blocks of 2048 doubles: the inputs x at 8192
+;; and y at 24576, the outputs loss at 40960 and d/dx at 57344, and between the passes e = exp(-|x|) at
+;; 73728 (its low part at 90112) and softplus(-|x|) at 106496.
 ;;
 ;; A block goes through three passes, each a loop with its constants in locals and no calls (V8 does not
-;; inline WebAssembly calls by default): $exp_block, $log1p_block, then run's element loop.
+;; inline WebAssembly calls by default): $exp_block, $log1p_block, then run's element loop. The passes stay
+;; apart: in one loop, exp, log1p and the element formula hold more values than the 16 SIMD registers, and
+;; V8's register allocator then spills and reloads them at every branch (README, Performance).
 ;;
 ;; exp(t), |t| <= 708 ($exp_block; $exp_special takes the rest of the double range, one lane at a time):
 ;;   k = round(t 128 / ln 2) (the 1.5 * 2^52 shift rounds to nearest and leaves k in the low bits),
@@ -49,21 +51,46 @@
 (module
   (memory (export "memory") 2)
 
+  ;; The loops' constants, stored once at instantiation and loaded into locals before each loop: V8 rebuilds a
+  ;; v128.const at every use inside a loop (three instructions for a splat), where a value loaded from memory
+  ;; stays in a register, or is one load from the stack.
+  (func $constants
+    (v128.store (i32.const 32) (v128.const f64x2 0x1.71547652b82fep+7 0x1.71547652b82fep+7)) ;; INV
+    (v128.store (i32.const 48) (v128.const f64x2 0x1.8p52 0x1.8p52)) ;; SHIFT
+    (v128.store (i32.const 64) (v128.const f64x2 0x1.62e42fef8p-8 0x1.62e42fef8p-8)) ;; L2H
+    (v128.store (i32.const 80) (v128.const f64x2 0x1.1cf79abc9e3b4p-43 0x1.1cf79abc9e3b4p-43)) ;; L2L
+    (v128.store (i32.const 96) (v128.const f64x2 0x1.fffffffffff58p-2 0x1.fffffffffff58p-2)) ;; P0
+    (v128.store (i32.const 112) (v128.const f64x2 0x1.5555555555525p-3 0x1.5555555555525p-3)) ;; P1
+    (v128.store (i32.const 128) (v128.const f64x2 0x1.55555acd08c2ep-5 0x1.55555acd08c2ep-5)) ;; P2
+    (v128.store (i32.const 144) (v128.const f64x2 0x1.11111430e54e5p-7 0x1.11111430e54e5p-7)) ;; P3
+    (v128.store (i32.const 160) (v128.const f64x2 708 708)) ;; LIM
+    (v128.store (i32.const 176) (v128.const f64x2 1 1)) ;; ONE
+    (v128.store (i32.const 192) (v128.const f64x2 128 128)) ;; N
+    (v128.store (i32.const 208) (v128.const f64x2 134217729 134217729)) ;; SPLIT
+    (v128.store (i32.const 224) (v128.const f64x2 0.5 0.5)) ;; HALF
+    (v128.store (i32.const 240) (v128.const f64x2 0x1.5555555555555p-2 0x1.5555555555555p-2)) ;; Q0
+    (v128.store (i32.const 256) (v128.const f64x2 -0x1.ffffffffaff78p-3 -0x1.ffffffffaff78p-3)) ;; Q1
+    (v128.store (i32.const 272) (v128.const f64x2 0x1.9999999952759p-3 0x1.9999999952759p-3)) ;; Q2
+    (v128.store (i32.const 288) (v128.const f64x2 -0x1.55569566b7f3ep-3 -0x1.55569566b7f3ep-3)) ;; Q3
+    (v128.store (i32.const 304) (v128.const f64x2 0x1.249365a5d2ad4p-3 0x1.249365a5d2ad4p-3)) ;; Q4
+  )
+  (start $constants)
+
   ;; E + ELO = exp(t) in double-double for the n values at X (t = x, or t = -|x| when fused is 1), n even.
   (func $exp_block (param $n i32) (param $fused i32)
     (local $i i32) (local $o i32) (local $t v128) (local $z v128) (local $kd v128) (local $r v128) (local $r2 v128)
     (local $a0 i32) (local $a1 i32) (local $tail v128) (local $sbits v128) (local $hi v128) (local $special v128)
     (local $INV v128) (local $SHIFT v128) (local $L2H v128) (local $L2L v128) (local $P0 v128) (local $P1 v128)
     (local $P2 v128) (local $P3 v128) (local $LIM v128)
-    (local.set $INV (v128.const f64x2 0x1.71547652b82fep+7 0x1.71547652b82fep+7))
-    (local.set $SHIFT (v128.const f64x2 0x1.8p52 0x1.8p52))
-    (local.set $L2H (v128.const f64x2 0x1.62e42fef8p-8 0x1.62e42fef8p-8))
-    (local.set $L2L (v128.const f64x2 0x1.1cf79abc9e3b4p-43 0x1.1cf79abc9e3b4p-43))
-    (local.set $P0 (v128.const f64x2 0x1.fffffffffff58p-2 0x1.fffffffffff58p-2))
-    (local.set $P1 (v128.const f64x2 0x1.5555555555525p-3 0x1.5555555555525p-3))
-    (local.set $P2 (v128.const f64x2 0x1.55555acd08c2ep-5 0x1.55555acd08c2ep-5))
-    (local.set $P3 (v128.const f64x2 0x1.11111430e54e5p-7 0x1.11111430e54e5p-7))
-    (local.set $LIM (v128.const f64x2 708 708))
+    (local.set $INV (v128.load (i32.const 32)))
+    (local.set $SHIFT (v128.load (i32.const 48)))
+    (local.set $L2H (v128.load (i32.const 64)))
+    (local.set $L2L (v128.load (i32.const 80)))
+    (local.set $P0 (v128.load (i32.const 96)))
+    (local.set $P1 (v128.load (i32.const 112)))
+    (local.set $P2 (v128.load (i32.const 128)))
+    (local.set $P3 (v128.load (i32.const 144)))
+    (local.set $LIM (v128.load (i32.const 160)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $o (i32.shl (local.get $i) (i32.const 3)))
@@ -159,16 +186,16 @@
     (local $rf v128) (local $r2 v128) (local $q v128) (local $s v128) (local $err v128)
     (local $ONE v128) (local $N v128) (local $SHIFT v128) (local $SPLIT v128) (local $HALF v128)
     (local $Q0 v128) (local $Q1 v128) (local $Q2 v128) (local $Q3 v128) (local $Q4 v128)
-    (local.set $ONE (v128.const f64x2 1 1))
-    (local.set $N (v128.const f64x2 128 128))
-    (local.set $SHIFT (v128.const f64x2 0x1.8p52 0x1.8p52))
-    (local.set $SPLIT (v128.const f64x2 134217729 134217729))
-    (local.set $HALF (v128.const f64x2 0.5 0.5))
-    (local.set $Q0 (v128.const f64x2 0x1.5555555555555p-2 0x1.5555555555555p-2))
-    (local.set $Q1 (v128.const f64x2 -0x1.ffffffffaff78p-3 -0x1.ffffffffaff78p-3))
-    (local.set $Q2 (v128.const f64x2 0x1.9999999952759p-3 0x1.9999999952759p-3))
-    (local.set $Q3 (v128.const f64x2 -0x1.55569566b7f3ep-3 -0x1.55569566b7f3ep-3))
-    (local.set $Q4 (v128.const f64x2 0x1.249365a5d2ad4p-3 0x1.249365a5d2ad4p-3))
+    (local.set $ONE (v128.load (i32.const 176)))
+    (local.set $N (v128.load (i32.const 192)))
+    (local.set $SHIFT (v128.load (i32.const 48)))
+    (local.set $SPLIT (v128.load (i32.const 208)))
+    (local.set $HALF (v128.load (i32.const 224)))
+    (local.set $Q0 (v128.load (i32.const 240)))
+    (local.set $Q1 (v128.load (i32.const 256)))
+    (local.set $Q2 (v128.load (i32.const 272)))
+    (local.set $Q3 (v128.load (i32.const 288)))
+    (local.set $Q4 (v128.load (i32.const 304)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $o (i32.shl (local.get $i) (i32.const 3)))
@@ -247,8 +274,8 @@
     (local.set $P (f64x2.splat (local.get $p)))
     (local.set $EDGE (f64x2.splat (local.get $edge)))
     (local.set $D (f64x2.splat (local.get $d)))
-    (local.set $ONE (v128.const f64x2 1 1))
-    (local.set $LIM (v128.const f64x2 708 708))
+    (local.set $ONE (v128.load (i32.const 176)))
+    (local.set $LIM (v128.load (i32.const 160)))
     (local.set $s (v128.load (i32.const 0)))
     (local.set $c (v128.load (i32.const 16)))
     (local.set $i (local.get $start))
