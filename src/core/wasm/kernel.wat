@@ -79,7 +79,7 @@
   ;; E + ELO = exp(t) in double-double for the n values at X (t = x, or t = -|x| when fused is 1), n even.
   (func $exp_block (param $n i32) (param $fused i32)
     (local $i i32) (local $o i32) (local $t v128) (local $z v128) (local $kd v128) (local $r v128) (local $r2 v128)
-    (local $a0 i32) (local $a1 i32) (local $tail v128) (local $sbits v128) (local $hi v128) (local $special v128)
+    (local $a0 i32) (local $a1 i32) (local $tail v128) (local $sbits v128) (local $hi v128) (local $special v128) (local $x f64)
     (local $INV v128) (local $SHIFT v128) (local $L2H v128) (local $L2L v128) (local $P0 v128) (local $P1 v128)
     (local $P2 v128) (local $P3 v128) (local $LIM v128)
     (local.set $INV (v128.load (i32.const 32)))
@@ -121,21 +121,27 @@
       ;; scale + scale tmp, and the rounding error of that sum (Fast2Sum, |scale tmp| < scale)
       (local.set $hi (f64x2.add (local.get $sbits) (local.get $r)))
       (local.set $r (f64x2.add (f64x2.sub (local.get $sbits) (local.get $hi)) (local.get $r)))
-      (local.set $special (v128.not (f64x2.le (f64x2.abs (local.get $t)) (local.get $LIM))))
-      (if (v128.any_true (local.get $special))
-        (then
-          (local.set $hi
-            (v128.bitselect
-              (f64x2.replace_lane 1
-                (f64x2.splat (call $exp_special (f64x2.extract_lane 0 (local.get $t))))
-                (call $exp_special (f64x2.extract_lane 1 (local.get $t))))
-              (local.get $hi)
-              (local.get $special)))
-          (local.set $r (v128.andnot (local.get $r) (local.get $special)))))
+      (local.set $special (v128.or (local.get $special) (v128.not (f64x2.le (f64x2.abs (local.get $t)) (local.get $LIM)))))
       (v128.store offset=73728 (local.get $o) (local.get $hi))
       (v128.store offset=90112 (local.get $o) (local.get $r))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $next))))
+      (br $next)))
+    ;; |t| > 708 or NaN somewhere: those values again, one at a time, by $exp_special (low part 0). Apart from
+    ;; the loop, whose values would otherwise be spilled around the call at every pair.
+    (if (v128.any_true (local.get $special))
+      (then
+        (local.set $i (i32.const 0))
+        (block $fixed (loop $each
+          (br_if $fixed (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+          (local.set $x (f64.load offset=8192 (local.get $o)))
+          (if (local.get $fused) (then (local.set $x (f64.neg (f64.abs (local.get $x))))))
+          (if (i32.eqz (f64.le (f64.abs (local.get $x)) (f64.const 708)))
+            (then
+              (f64.store offset=73728 (local.get $o) (call $exp_special (local.get $x)))
+              (f64.store offset=90112 (local.get $o) (f64.const 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $each))))))
 
   (func $exp_special (param $t f64) (result f64)
     (local $z f64) (local $kd f64) (local $r f64) (local $r2 f64) (local $a i32) (local $tmp f64)
