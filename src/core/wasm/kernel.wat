@@ -13,7 +13,8 @@
 ;; apart: in one loop, exp, log1p and the element formula hold more values than the 16 SIMD registers, and
 ;; V8's register allocator then spills and reloads them at every branch (README, Performance).
 ;;
-;; exp(t), |t| <= 708 ($exp_block; $exp_special takes the rest of the double range, one lane at a time):
+;; exp(t), |t| <= 708 ($exp_block; $exp_special takes the rest of the double range, one value at a time, after
+;; the loop):
 ;;   k = round(t 128 / ln 2) (the 1.5 * 2^52 shift rounds to nearest and leaves k in the low bits),
 ;;   r = t - k ln2/128 with ln2/128 = NL2HI + NL2LO, NL2HI of 33 bits so k NL2HI is exact (|k| < 2^18) and
 ;;   t - k NL2HI too (Sterbenz); |r| <= ln2/256 (1 + 2^-30).
