@@ -14,8 +14,8 @@ import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
 import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 import { computeStreamed } from '../src/io/stream.js';
 import type { Io } from '../src/io/source.js';
-import { buildSync } from 'esbuild';
 import { spawnAsync } from './helpers/spawn.js';
+import { workerSource } from './helpers/worker-source.js';
 import { startVmSize } from './helpers/memory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-threads-'));
@@ -80,16 +80,6 @@ describe('streamed on one thread = on two = in memory, bit for bit', () => {
     expect(Object.is(loss, await inMemory(argv))).toBe(true);
   }, 60000);
 });
-
-// the worker as the build bundles it (the tests run from src/, where no bundled source exists)
-const workerSource = buildSync({
-  entryPoints: [new URL('../src/kernel-worker.ts', import.meta.url).pathname],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  write: false,
-  logLevel: 'silent',
-}).outputFiles[0].text;
 
 /**
  * Files read as from a slow disk, 3 ms a read: a worker (~30 ms to start, more on a busy machine) is up before
