@@ -2,9 +2,9 @@
  * The streamed reduction on two threads, pure: a ring of chunk slots in shared memory. The thread that reads
  * the files fills a slot with one chunk (SUM_CHUNK logits, targets, and weight and pos_weight laid out per
  * element when they are not uniform), publishes it, and goes on reading into the next slot; a worker computes
- * published chunks (chunkPartial) in the order they were published, and the reading thread computes those
- * the worker has not reached when it needs their slot, or when it has nothing else to do. Any thread may
- * compute any chunk: a slot is claimed by one atomic exchange. The reading thread collects the chunks'
+ * published chunks (chunkPartial) in the order they were published, and the reading thread computes a chunk
+ * the worker has not reached when it needs that slot back (or, while the worker is on that slot, the newest
+ * chunk waiting). Any thread may compute any chunk: a slot is claimed by one atomic exchange. The reading thread collects the chunks'
  * partial sums in chunk order, so the result does not depend on who computed what (./kernel.ts).
  *
  * io/chunk-pipeline.ts drives the reading side; kernel-worker.ts runs the worker's share (runRingShare).
@@ -14,7 +14,7 @@ import { allowWasm, wasmKernel } from './kernel-wasm.js';
 import type { BroadcastPlan } from './tensor.js';
 
 /** A slot's states: free to fill, published, claimed by a thread, computed. */
-export const FREE = 0;
+const FREE = 0;
 export const READY = 1;
 export const TAKEN = 2;
 export const DONE = 3;
@@ -28,7 +28,7 @@ const STATES = 3;
 /** Numbers per slot in `out`: the element count (written with the chunk), then chunkPartial's three. */
 const OUT = 4;
 
-/** How weight and pos_weight are given (Ring.operands): none, one value for every element, or per element in the slot. */
+/** How weight and pos_weight are given (Ring.operands): none, one value, or per element in the slot. */
 const NONE = 0;
 const UNIFORM = 1;
 const PER_ELEMENT = 2;
@@ -148,13 +148,14 @@ export function runRingShare({ ring, wasm }: RingTask): number {
     if (Atomics.load(ctrl, CLOSED) === 1) return computed;
     const published = Atomics.load(ctrl, PUBLISHED);
     if (next >= published) {
-      // a chunk published since the count was read changed it (the wait returns at once), or sees WAITING and notifies
+      // a chunk published since the count was read has changed it (the wait returns at once), or its
+      // publisher sees WAITING and notifies
       Atomics.store(ctrl, WAITING, 1);
       Atomics.wait(ctrl, PUBLISHED, published);
       Atomics.store(ctrl, WAITING, 0);
       continue;
     }
-    // older chunks' slots have all been filled again since
+    // the slots of chunks older than the last `slots` published hold newer ones by now
     next = Math.max(next, published - slots);
     if (computeSlot(ring, next % slots)) computed++;
     next++;

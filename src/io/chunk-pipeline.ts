@@ -3,8 +3,9 @@
  * the ring of core/chunk-ring.ts. Each chunk is read into a slot of the ring and published; a worker thread
  * computes published chunks, and this thread computes those the worker has not reached when it needs their
  * slot back (or, when the worker is busy with that slot, the newest one waiting), then collects the partial
- * sums in chunk order. With one thread (BCE_THREADS=1, inputs of fewer than STREAM_THREADS_MIN_ELEMENTS, no
- * worker that can start) the ring has one slot and each chunk is computed as soon as it is read, as before.
+ * sums in chunk order. On one thread (BCE_THREADS=1, inputs of fewer than STREAM_THREADS_MIN_ELEMENTS, no
+ * idle core, no worker that can start: parallel.ts startRingWorker) the ring has one slot and each chunk is
+ * computed as soon as it is read.
  * Either way the partial sums are chunkPartial's on the same chunks, merged in the same order: the same bits.
  *
  * Memory is bounded by the ring: SLOTS chunks of logits and targets (and of weight and pos_weight when they
@@ -33,7 +34,7 @@ export interface ChunkSlot {
   p?: Float64Array;
 }
 
-/** What the waiting of Atomics.waitAsync gives (the project's TypeScript libraries do not declare it). */
+/** Atomics.waitAsync (the project's TypeScript libraries do not declare it). */
 type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
 
 function sharedArray(n: number): Float64Array {
