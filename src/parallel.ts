@@ -193,11 +193,12 @@ function roomForWorker(): boolean {
 }
 
 /**
- * Whether a core is idle beside this thread: the load average of the last minute leaves more than half a
- * core free. A worker's start-up takes ~45 ms of CPU time; where no core is idle, it is taken from this thread.
+ * Whether the machine has time to spare for a second thread: the load average of the last minute is below
+ * the number of cores. A worker takes ~45 ms of CPU time to start; on a machine busier than that, a worker
+ * made the streamed mean slower (README, Performance: Threads).
  */
 function coreToSpare(): boolean {
-  return loadavg()[0] < availableParallelism() - 0.5;
+  return loadavg()[0] < availableParallelism();
 }
 
 /**
