@@ -64,7 +64,8 @@ export function threadsFromEnv(
   return Math.min(Number(v), Math.max(1, available()));
 }
 
-function sharedArray(n: number): Float64Array {
+/** A zero-filled Float64Array of n elements in shared memory. */
+export function sharedArray(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
 }
 

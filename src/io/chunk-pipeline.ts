@@ -14,7 +14,7 @@
 import { ChunkSums } from '../core/kernel-edge.js';
 import { closeRing, computeSlot, DONE, makeRing, publish, READY, setOperands, slotOf, stateIndex, stateOf, TAKEN, takePartial } from '../core/chunk-ring.js';
 import type { BroadcastPlan } from '../core/tensor.js';
-import { startRingWorker } from '../parallel.js';
+import { sharedArray, startRingWorker } from '../parallel.js';
 import type { ParallelOptions, Running } from '../parallel.js';
 
 /**
@@ -36,10 +36,6 @@ export interface ChunkSlot {
 
 /** Atomics.waitAsync (the project's TypeScript libraries do not declare it). */
 type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
-
-function sharedArray(n: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
-}
 
 export class ChunkPipeline {
   /** the partial sums collected so far, in chunk order */
