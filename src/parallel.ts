@@ -9,12 +9,14 @@
  * half only (the part that workers may claim), while the workers start.
  */
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { bceWithLogits, finishBce, planBce, SUM_CHUNK } from './core/kernel.js';
 import { controlBlock, PARALLEL_MIN_ELEMENTS, runFrontShare, signalReady } from './core/pool.js';
 
 export { PARALLEL_MIN_ELEMENTS };
 import type { PoolReply, PoolTask } from './core/pool.js';
+import type { Ring, RingTask } from './core/chunk-ring.js';
 import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
 import type { BroadcastPlan, Tensor } from './core/tensor.js';
@@ -62,7 +64,8 @@ export function threadsFromEnv(
   return Math.min(Number(v), Math.max(1, available()));
 }
 
-function sharedArray(n: number): Float64Array {
+/** A zero-filled Float64Array of n elements in shared memory. */
+export function sharedArray(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
 }
 
@@ -84,13 +87,13 @@ function shareOperand(o: BroadcastPlan | undefined): BroadcastPlan | undefined {
   return { ...o, data: shareFrom(o.data, 0) };
 }
 
-interface Running {
+export interface Running {
   /** the number of chunks the worker computed */
   done: Promise<number>;
   stop(): void;
 }
 
-function startWorker(source: string, data: PoolTask): Running {
+function startWorker(source: string, data: PoolTask | RingTask): Running {
   const worker = new Worker(source, { eval: true, workerData: data });
   let finished = false;
   const done = new Promise<number>((resolve, reject) => {
@@ -165,7 +168,52 @@ function spawnPooled(source: string): Pooled {
 export function startWorkers(threads: number = availableParallelism(), source = builtWorkerSource): void {
   if (source === undefined) return;
   let have = pool.filter((p) => p.source === source).length;
-  for (; have < threads - 1; have++) spawnPooled(source);
+  for (; have < threads - 1 && roomForWorker(); have++) spawnPooled(source);
+}
+
+/**
+ * The address space a worker may take: its V8 isolate reserves ~0.85 GB, and its WebAssembly kernel's memory
+ * ~10 GiB more (guard regions). Under a tighter ceiling (ulimit -v, prlimit --as) the engine cannot reserve it
+ * and ends the whole process, so no worker is started there.
+ */
+const WORKER_ADDRESS_SPACE = 12 * 2 ** 30;
+
+/** Whether the process's address-space limit (Linux; none elsewhere) leaves room for one more worker. */
+function roomForWorker(): boolean {
+  let limits: string;
+  let status: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'latin1');
+    status = readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return true;
+  }
+  const limit = /^Max address space\s+(\d+)/m.exec(limits)?.[1];
+  const size = /^VmSize:\s+(\d+) kB/m.exec(status)?.[1];
+  return limit === undefined || size === undefined || Number(limit) - 1024 * Number(size) >= WORKER_ADDRESS_SPACE;
+}
+
+/**
+ * Whether the machine has time to spare for a second thread: the load average of the last minute is below
+ * the number of cores. A worker takes ~45 ms of CPU time to start; on a machine busier than that, a worker
+ * made the streamed mean slower (README, Performance: Threads).
+ */
+function coreToSpare(): boolean {
+  return loadavg()[0] < availableParallelism();
+}
+
+/**
+ * A worker computing the chunks of a streamed reduction's ring (core/chunk-ring.ts) beside this thread;
+ * undefined when there is no second thread to use or none can start. Without a number of threads (BCE_THREADS
+ * unset), only when a core is idle.
+ */
+export function startRingWorker(ring: Ring, parallel: ParallelOptions = {}): Running | undefined {
+  const source = parallel.workerSource ?? builtWorkerSource;
+  if (source === undefined || Math.floor(parallel.threads ?? availableParallelism()) < 2) return undefined;
+  if (parallel.threads === undefined && !coreToSpare()) return undefined;
+  // a worker of its own, which needs no warming up: the loops it runs are the WebAssembly ones, or the
+  // general JS one on per-element weights, which V8 optimises within the first chunk
+  return roomForWorker() ? startWorker(source, { ring, wasm: wasmKernel() !== null }) : undefined;
 }
 
 /**
@@ -187,7 +235,7 @@ export function startWorkersEarly(n: number, threads?: number): void {
  */
 function runPooled(source: string, task: PoolTask, most: number): Running | undefined {
   const mine = pool.filter((q) => q.source === source);
-  const p = mine.find((q) => Atomics.load(q.idle, 0) === 1) ?? (mine.length < most ? spawnPooled(source) : undefined);
+  const p = mine.find((q) => Atomics.load(q.idle, 0) === 1) ?? (mine.length < most && roomForWorker() ? spawnPooled(source) : undefined);
   if (p === undefined) return undefined;
   Atomics.store(p.idle, 0, 0);
   p.worker.ref();

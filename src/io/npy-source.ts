@@ -44,8 +44,10 @@ export class NpySource implements ElementSource {
     if (k <= 0) return 0;
     const { type } = this.header;
     const size = type.size;
-    if (this.buf.length < k * size) this.buf = Buffer.allocUnsafe(k * size);
-    const buf = this.buf.subarray(0, k * size);
+    // float64 in the host's order: the bytes are the values, read straight into dst
+    const direct = isHostFloat64(type);
+    if (!direct && this.buf.length < k * size) this.buf = Buffer.allocUnsafe(k * size);
+    const buf = direct ? new Uint8Array(dst.buffer, dst.byteOffset, k * 8) : this.buf.subarray(0, k * size);
     const at = this.header.dataStart + this.done * size;
     let got = 0;
     while (got < buf.length) {
@@ -54,10 +56,7 @@ export class NpySource implements ElementSource {
       got += bytesRead;
     }
     this.onBytes(got);
-    if (isHostFloat64(type)) {
-      // float64 in the host's order: the bytes are the values
-      new Uint8Array(dst.buffer, dst.byteOffset, k * 8).set(buf);
-    } else dst.set(decodeElements(buf, 0, k, type, this.where));
+    if (!direct) dst.set(decodeElements(buf, 0, k, type, this.where));
     this.done += k;
     return k;
   }

@@ -21,8 +21,8 @@ import { InputError, printableName } from '../errors.js';
 import type { Io, OpenFile } from './source.js';
 import type { ComputeOptions } from '../cli/compute.js';
 import { DEFAULT_REDUCTION } from '../core/reduction.js';
-import { chunkPartial, SUM_CHUNK } from '../core/kernel.js';
-import { ChunkSums } from '../core/kernel-edge.js';
+import { SUM_CHUNK } from '../core/kernel.js';
+import type { ChunkSums } from '../core/kernel-edge.js';
 import type { BceResult } from '../core/kernel.js';
 import { alignForBroadcast, broadcastTo, numel, sameShape } from '../core/tensor.js';
 import type { BroadcastPlan, Tensor } from '../core/tensor.js';
@@ -37,6 +37,9 @@ import { CsvFallback } from './csv-fast.js';
 import { checkShapes, openTensorFlag } from './inputs.js';
 import type { Input, Problem } from './inputs.js';
 import { SourceReader } from './source.js';
+import { ChunkPipeline, STREAM_THREADS_MIN_ELEMENTS } from './chunk-pipeline.js';
+import { threadsFromEnv } from '../parallel.js';
+import type { ParallelOptions } from '../parallel.js';
 
 /**
  * A CSV file that needs csv-parse (quoted cells, odd line ends) is handed to the in-memory path when the inputs
@@ -161,12 +164,13 @@ export async function computeStreamed(
   o: ComputeOptions,
   io: Io,
   handOverBytes = HAND_OVER_BYTES,
+  parallel: ParallelOptions = { threads: threadsFromEnv(io.env) },
 ): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const { reduction, warnings } = o.flagReduction ?? { reduction: DEFAULT_REDUCTION, warnings: [] };
   const tables = { ...o, logits: withRoleField(o.logits, 'logits'), targets: withRoleField(o.targets, 'targets') };
   if (tableSpec(tables.logits) !== undefined || tableSpec(tables.targets) !== undefined) {
     // tables (FILE:COLUMNS): one reader per file for both selections (./table-stream.ts)
-    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum');
+    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum', parallel);
     return streamed && { problem: { ...streamed.problem, warnings }, result: streamed.result };
   }
   const paths = [o.logits as string, o.targets as string];
@@ -180,10 +184,14 @@ export async function computeStreamed(
       if (f.format === 'csv' && o.read.csv?.engine === 'csv-parse') return NOT_STREAMED;
     }
     const total = opened.reduce((a, f) => a + f.file.size, 0);
+    // inputs big enough for two threads (a float64 pair of that many elements): the worker boots while the
+    // headers and weights are read
+    const pipeline = new ChunkPipeline(parallel);
+    if (total >= 16 * (parallel.minElements ?? STREAM_THREADS_MIN_ELEMENTS)) pipeline.start();
     const progress = o.read.progress?.(total);
     try {
       const started = await startBoth(o, opened, paths.map(printableName), (n) => progress?.add(n));
-      const result = started && (await stream(o, io, started, reduction as 'mean' | 'sum'));
+      const result = started && (await stream(o, io, { ...started, pipeline }, reduction as 'mean' | 'sum', parallel));
       if (result === NOT_STREAMED) return NOT_STREAMED;
       return { problem: { ...result.problem, warnings }, result: result.result };
     } catch (e) {
@@ -195,6 +203,7 @@ export async function computeStreamed(
       );
     } finally {
       progress?.finish();
+      await pipeline.close();
     }
   } finally {
     for (const f of opened) await f.file.close();
@@ -217,10 +226,16 @@ async function startSource(
   return (await s.start()) ? s : NOT_STREAMED;
 }
 
+/** The number of elements of a shape known in full; undefined while a dimension is not known yet (-1). */
+function knownCount(shape: readonly number[]): number | undefined {
+  return shape.includes(-1) ? undefined : numel(shape);
+}
+
 /**
- * The kernel's reduction, chunk by chunk, over both sources to their ends; `computing` turns false (and the sum
- * stops) once the sources disagree, for the shape checks to word. The logits' errors are thrown; the targets'
- * first error is returned, after the logits are read to their end.
+ * The kernel's reduction, chunk by chunk, over both sources to their ends (./chunk-pipeline.ts computes the
+ * chunks, on a second thread for big inputs); `computing` turns false (and the sum stops) once the sources
+ * disagree, for the shape checks to word. The logits' errors are thrown; the targets' first error is
+ * returned, after the logits are read to their end.
  */
 async function reduceChunks(
   logits: ElementSource,
@@ -228,63 +243,62 @@ async function reduceChunks(
   w: BroadcastPlan | undefined,
   p: BroadcastPlan | undefined,
   computing: boolean,
+  pipeline: ChunkPipeline,
 ): Promise<{ total: ChunkSums; computing: boolean; failed?: Failure }> {
-  const x = new Float64Array(SUM_CHUNK);
-  const y = new Float64Array(SUM_CHUNK);
-  const wChunk = w && w.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
-  const pChunk = p && p.block > 1 ? new Float64Array(SUM_CHUNK) : undefined;
-  const total = new ChunkSums();
+  pipeline.operands(w, p);
+  const known = knownCount(logits.knownShape());
   let failed: Failure | undefined;
   let n = 0;
   let moreX = true;
   let moreY = targets !== undefined;
-  while (moreX || moreY) {
-    let nx = 0;
-    try {
-      if (moreX) nx = await logits.read(x);
-    } catch (e) {
-      throw failure(e, logits.where);
-    }
-    let ny = 0;
-    if (moreY && targets) {
+  try {
+    while (moreX || moreY) {
+      if (computing) pipeline.engage(n, known);
+      const slot = await pipeline.next();
+      let nx = 0;
       try {
-        ny = await targets.read(y);
+        if (moreX) nx = await logits.read(slot.x);
       } catch (e) {
-        failed = failure(e, targets.where);
+        throw failure(e, logits.where);
       }
+      let ny = 0;
+      if (moreY && targets) {
+        try {
+          ny = await targets.read(slot.y);
+        } catch (e) {
+          failed = failure(e, targets.where);
+        }
+      }
+      const m = Math.min(nx, ny);
+      if (nx !== ny || failed) computing = false;
+      if (computing && m > 0) {
+        // weight and pos_weight laid out per element for the chunk, when they are not uniform
+        if (slot.w && w) fillOperand(w, n, m, slot.w);
+        if (slot.p && p) fillOperand(p, n, m, slot.p);
+        // one chunk of the kernel's reduction: its own compensated sum, merged in order as finishBce merges it
+        pipeline.add(m);
+      }
+      n += Math.max(nx, ny);
+      // a source that ended (or failed) is done; the other is read to its end, for its shape and its errors
+      if (nx < SUM_CHUNK) moreX = false;
+      if (ny < SUM_CHUNK) moreY = false;
     }
-    const m = Math.min(nx, ny);
-    if (nx !== ny || failed) computing = false;
-    if (computing && m > 0) {
-      let wOp = w;
-      let pOp = p;
-      if (wChunk && w) {
-        fillOperand(w, n, m, wChunk);
-        wOp = { data: wChunk, inner: 1, block: SUM_CHUNK };
-      }
-      if (pChunk && p) {
-        fillOperand(p, n, m, pChunk);
-        pOp = { data: pChunk, inner: 1, block: SUM_CHUNK };
-      }
-      // one chunk of the kernel's reduction: its own compensated sum, merged as finishBce merges it
-      total.add(...chunkPartial(x, y, wOp, pOp, 0, m));
-    }
-    n += Math.max(nx, ny);
-    // a source that ended (or failed) is done; the other is read to its end, for its shape and its errors
-    if (nx < SUM_CHUNK) moreX = false;
-    if (ny < SUM_CHUNK) moreY = false;
+    return { total: await pipeline.finish(), computing, failed };
+  } finally {
+    await pipeline.close();
   }
-  return { total, computing, failed };
 }
 
 /**
  * The logits' and targets' sources, started; a targets source that failed to start is its Failure, thrown
- * in the in-memory order (after the logits are read to their end).
+ * in the in-memory order (after the logits are read to their end). The chunks are computed by `pipeline`,
+ * given when its worker was started before the sources (by default a new one).
  */
 export interface StartedSources {
   logits: ElementSource;
   targets?: ElementSource;
   failedStart?: Failure;
+  pipeline?: ChunkPipeline;
 }
 
 /**
@@ -316,8 +330,9 @@ async function startBoth(
 export async function stream(
   o: ComputeOptions,
   io: Io,
-  { logits, targets, failedStart }: StartedSources,
+  { logits, targets, failedStart, pipeline }: StartedSources,
   reduction: 'mean' | 'sum',
+  parallel: ParallelOptions = {},
 ): Promise<{ problem: Problem; result: BceResult }> {
   const known = logits.knownShape();
   // weight and pos_weight are read whole, as the in-memory path reads them
@@ -341,7 +356,7 @@ export async function stream(
   const sound = [weight, posWeight].every((f) => !f.openError && !f.loadError);
   let computing = sound && w !== null && p !== null && !!targets && sameShape(known.slice(1), targets.knownShape().slice(1));
 
-  const reduced = await reduceChunks(logits, targets, w ?? undefined, p ?? undefined, computing);
+  const reduced = await reduceChunks(logits, targets, w ?? undefined, p ?? undefined, computing, pipeline ?? new ChunkPipeline(parallel));
   computing = reduced.computing;
 
   // The errors and shape checks of the in-memory path (./inputs.ts loadProblem), in its order and words.

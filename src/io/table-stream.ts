@@ -12,6 +12,7 @@ import type { TableReader } from './table.js';
 import type { Selection } from './table-open.js';
 import { checkWidths, openTable, selectColumns, selectionShape, selectionValues, tableSpec, unionColumns } from './table-open.js';
 import { stream } from './stream.js';
+import type { ParallelOptions } from '../parallel.js';
 
 /** One table read once for several selections: each batch's values wait in a queue per selection. */
 class SharedTable {
@@ -112,7 +113,12 @@ class TableSource implements ElementSource {
  * The mean or sum over the logits' and targets' selections of tables, streamed; undefined (computed in memory)
  * when only one of the two is a table.
  */
-export async function streamTables(o: ComputeOptions, io: Io, reduction: 'mean' | 'sum'): Promise<{ problem: Problem; result: BceResult } | undefined> {
+export async function streamTables(
+  o: ComputeOptions,
+  io: Io,
+  reduction: 'mean' | 'sum',
+  parallel: ParallelOptions = {},
+): Promise<{ problem: Problem; result: BceResult } | undefined> {
   const specs = [tableSpec(o.logits), tableSpec(o.targets)];
   if (specs[0] === undefined || specs[1] === undefined) return undefined;
   const shared = new Map<string, SharedTable>();
@@ -130,7 +136,7 @@ export async function streamTables(o: ComputeOptions, io: Io, reduction: 'mean' 
     }
     for (const table of shared.values()) await table.start();
     checkWidths(sources[0].where, sources[0].width, sources[1].where, sources[1].width);
-    return await stream(o, io, { logits: sources[0], targets: sources[1] }, reduction);
+    return await stream(o, io, { logits: sources[0], targets: sources[1] }, reduction, parallel);
   } finally {
     for (const table of shared.values()) await table.table.close();
   }
