@@ -10,13 +10,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBackShare, warmUpCommon } from './core/pool.js';
 import type { PoolTask } from './core/pool.js';
+import { scanRange } from './io/csv-range.js';
+import type { CsvRangeTask } from './io/csv-range.js';
 
 const data = workerData as PoolTask | { idle: Int32Array };
 if ('plan' in data) parentPort?.postMessage(runBackShare(data));
 else {
   const warmed = warmUpCommon();
-  parentPort?.on('message', (task: PoolTask) => {
-    const computed = runBackShare(task, warmed);
+  parentPort?.on('message', (task: PoolTask | CsvRangeTask) => {
+    // a task of the CSV scanner (io/csv-range.ts) or of the kernel
+    const computed = 'csvRange' in task ? scanRange(task) : runBackShare(task, warmed);
     Atomics.store(data.idle, 0, 1);
     parentPort?.postMessage(computed);
   });

@@ -19,6 +19,7 @@ import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
 import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
+import type { CsvRangeTask, RangeWorkers } from './io/csv-range.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
 declare const __BCE_KERNEL_WORKER__: string | undefined;
@@ -185,7 +186,7 @@ export function startWorkersEarly(n: number, threads?: number): void {
  * Gives a task to an idle pooled worker of `source`, started now if none is idle and fewer than `most`
  * exist; undefined when they are all busy still (the main thread then does their share).
  */
-function runPooled(source: string, task: PoolTask, most: number): Running | undefined {
+function runPooled(source: string, task: PoolTask | CsvRangeTask, most: number): Running | undefined {
   const mine = pool.filter((q) => q.source === source);
   const p = mine.find((q) => Atomics.load(q.idle, 0) === 1) ?? (mine.length < most ? spawnPooled(source) : undefined);
   if (p === undefined) return undefined;
@@ -262,4 +263,51 @@ export async function bceWithLogitsParallel(
     throw e;
   }
   return finishBce(plan);
+}
+
+/**
+ * CSV files of at least this many bytes are scanned on two threads (io/csv-range.ts): below it a worker's
+ * start-up costs about what it saves (README, CSV input).
+ */
+export const CSV_PARALLEL_MIN_BYTES = 8 << 20;
+
+/**
+ * Whether the address space has room for a worker thread: V8 reserves address space for a new isolate's
+ * code, and under a ceiling (ulimit -v, prlimit --as) it aborts the whole process when it cannot. A
+ * WebAssembly memory reserves more than a worker needs, and fails with a RangeError instead: where it fails,
+ * no worker is started.
+ */
+function roomForWorker(): boolean {
+  const api = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number }) => unknown } }).WebAssembly;
+  try {
+    if (api) new api.Memory({ initial: 1 });
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+}
+
+/**
+ * The pooled workers as helpers of the CSV scanner (io/csv-range.ts useRangeWorkers), on `threads` threads
+ * (the main one included); undefined when there is one thread or no worker source.
+ */
+export function csvRangeWorkers(
+  threads: number = availableParallelism(),
+  source = builtWorkerSource,
+  minBytes = CSV_PARALLEL_MIN_BYTES,
+  minPiece = 1 << 18,
+): RangeWorkers | undefined {
+  if (source === undefined || threads < 2) return undefined;
+  let room: boolean | undefined;
+  return {
+    minBytes,
+    minPiece,
+    start: () => {
+      room ??= roomForWorker();
+      if (room) startWorkers(threads, source);
+      return room;
+    },
+    run: (task) => runPooled(source, task, threads - 1),
+  };
 }
