@@ -269,7 +269,7 @@ export async function bceWithLogitsParallel(
  * CSV files of at least this many bytes are scanned on two threads (io/csv-range.ts): below it a worker's
  * start-up costs about what it saves (README, CSV input).
  */
-export const CSV_PARALLEL_MIN_BYTES = 8 << 20;
+export const CSV_PARALLEL_MIN_BYTES = 32 << 20;
 
 /**
  * Whether the address space has room for a worker thread: V8 reserves address space for a new isolate's

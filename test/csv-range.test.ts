@@ -9,13 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCsvBytes } from '../src/io/csv-source.js';
 import { scanRange, useRangeWorkers } from '../src/io/csv-range.js';
 import type { RangeWorkers } from '../src/io/csv-range.js';
-import { csvRangeWorkers } from '../src/parallel.js';
+import { CSV_PARALLEL_MIN_BYTES, csvRangeWorkers } from '../src/parallel.js';
 import { InputError } from '../src/errors.js';
 import { filesOnlyIo, spawnBce } from './helpers/run.js';
 import { npyHeader } from './helpers/npz-build.js';
@@ -207,15 +207,16 @@ describe('the CLI: BCE_THREADS=1 and 2 give the same loss, bit for bit, and the 
     return p;
   };
 
-  it('a 10 MB pair of many pieces, a row weight and a class pos_weight', async () => {
-    const rows = 200_000;
+  it('a pair of 35 MB files, a row weight and a class pos_weight', async () => {
+    const rows = 1_000_000;
     const cols = 3;
     const r = rng(5);
     const x = table(rows, cols, 9);
     const y = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() < 0.3 ? r().toFixed(3) : r() < 0.5 ? '0' : '1')).join(','));
     const lx = write('x.csv', `${x.join('\n')}\n`);
     // the targets file as big as the logits' (past the size from which files are scanned on two threads)
-    const ty = write('y.csv', `${y.map((l) => `${l}${' '.repeat(40)}`).join('\n')}\n`);
+    const ty = write('y.csv', `${y.map((l) => `${l}${' '.repeat(30)}`).join('\n')}\n`);
+    for (const f of [lx, ty]) expect(statSync(f).size).toBeGreaterThan(CSV_PARALLEL_MIN_BYTES);
     const w = write('w.csv', Array.from({ length: rows }, () => (r() * 3).toFixed(4)).join('\n'));
     const classPos = Float64Array.from({ length: cols }, () => 0.5 + r() * 4);
     const pw = write('pw.npy', Buffer.concat([npyHeader('<f8', [cols]), new Uint8Array(classPos.buffer)]));
@@ -232,14 +233,15 @@ describe('the CLI: BCE_THREADS=1 and 2 give the same loss, bit for bit, and the 
   }, 120_000);
 
   it('an error in a big file: the same line on stderr, exit 2, nothing on stdout', () => {
-    const x = table(400_000, 3, 13);
-    x[350_123] = x[350_123].replace(/,[^,]*$/, ',1.5x');
+    const x = table(1_000_000, 3, 13);
+    x[950_123] = x[950_123].replace(/,[^,]*$/, ',1.5x');
     const lx = write('bad.csv', `${x.join('\n')}\n`);
+    expect(statSync(lx).size).toBeGreaterThan(CSV_PARALLEL_MIN_BYTES);
     const ty = write('bad-y.csv', `${x.join('\n')}\n`);
     const argv = ['-l', lx, '-t', ty];
     const one = spawnBce(argv, '', { BCE_THREADS: '1' });
     const two = spawnBce(argv, '', { BCE_THREADS: '2' });
-    expect(one.stderr).toMatch(/bad\.csv:350124:\d+: '1\.5x' is not a number/);
+    expect(one.stderr).toMatch(/bad\.csv:950124:\d+: '1\.5x' is not a number/);
     expect([two.code, two.stdout, two.stderr]).toEqual([2, '', one.stderr]);
   }, 120_000);
 });
