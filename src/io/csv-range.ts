@@ -1,17 +1,17 @@
 /**
  * A piece of a CSV file scanned on two threads. The piece (complete lines, ./csv-source.ts) is cut at a line
- * end past its middle; a pooled worker scans the back part, from a copy in shared memory, into a shared
- * Float64Array, while this thread scans the front part; the worker's values, rows and lines are then appended
- * to this thread's scanner, in order.
+ * end past its middle; this thread scans the front part, and a pooled worker the back part, from a copy in
+ * shared memory, into a shared Float64Array. The back part is cut again, at line ends, into spans of about
+ * SPAN bytes, which the worker claims one after the other; when this thread comes for the back part, it takes
+ * the spans the worker has not claimed, waits for the one the worker is scanning (if any), and appends the
+ * worker's values, rows and lines to its own scanner span by span, in order, scanning its own spans itself.
  *
  * The values and errors are the one-thread ones by construction: the worker's scanner goes on from the state
- * the front part ends in (the number of fields, the kind of line end), and only a back part that scans
- * cleanly is taken. Whatever else happens there (a cell that is not a number, a ragged row, a quote, a worker
- * that has not started yet or died) makes this thread scan the back part itself, after the front part, as it
- * does on one thread, so an error is met in the same order, with the same line and column.
- *
- * Each side claims the back part with an atomic flag: a worker that comes to it after this thread finished
- * the front part finds it taken, and this thread never waits for a worker to start.
+ * a span starts in (the number of fields, the kind of line end before it), and only a span that scans
+ * cleanly is taken. Whatever else happens in one (a cell that is not a number, a ragged row, a quote, a
+ * worker that died) makes this thread scan that span itself, in its turn, as it does on one thread, so an
+ * error is met in the same order, with the same line and column. A worker that has not started, or is busy,
+ * only leaves more spans to this thread, which never waits for more than one span.
  *
  * This module knows nothing of threads: parallel.ts hands it the pool (useRangeWorkers), and kernel-worker.ts
  * runs scanRange.
@@ -22,29 +22,32 @@ import type { ScanState } from './csv-fast.js';
 /** The back part of a piece, for a worker. */
 export interface CsvRangeTask {
   csvRange: true;
-  /** the bytes, in shared memory: [0, length) */
+  /** the bytes, in shared memory */
   bytes: Uint8Array;
-  length: number;
+  /** the spans: span j is bytes[bounds[j], bounds[j + 1]) */
+  bounds: Int32Array;
   /** whether the piece ends the file (its last line may have no line end) */
   last: boolean;
+  /** the scanner's state at the back part's start */
   state: ScanState;
-  /** where the values go, in shared memory, room for every value the bytes can hold */
+  /** where the values go, in shared memory: span j's from outAt(bounds, j) */
   out: Float64Array;
-  /** [claim, status, values, rows, lines, line end] (shared) */
+  /** [next span to claim, then per span: status, values, rows, lines, line end] (shared) */
   ctrl: Int32Array;
 }
 
-const CLAIM = 0;
-const STATUS = 1;
-const VALUES = 2;
-const ROWS = 3;
-const LINES = 4;
-const EOL = 5;
-/** who claimed the back part */
-const BY_WORKER = 1;
-const BY_MAIN = 2;
-/** the worker's outcome: its values are the piece's */
+const NEXT = 0;
+const PER_SPAN = 5;
+/** the outcome of span j is at ctrl[SPAN_AT + PER_SPAN * j]: its values are the piece's when SCANNED */
+const SPAN_AT = 1;
 const SCANNED = 1;
+/** bytes of a span, about */
+const SPAN = 1 << 16;
+
+/** Where span j's values go: a value takes a byte and a delimiter or line end, but the last one of a span. */
+function outAt(bounds: Int32Array, j: number): number {
+  return (bounds[j] >> 1) + j;
+}
 
 /** A task given to a worker: its reply (any value), or a rejection when the worker died. */
 export interface RangeRun {
@@ -77,22 +80,30 @@ export function useRangeWorkers(w: RangeWorkers | undefined): void {
   pool = w;
 }
 
-/** A worker's side: scans the back part unless this thread took it first. Returns 1 when it scanned. */
+/** A worker's side: scans the spans of the back part that this thread has not taken. Returns how many. */
 export function scanRange(t: CsvRangeTask): number {
-  if (Atomics.compareExchange(t.ctrl, CLAIM, 0, BY_WORKER) !== 0) return 0;
-  let status = 0;
-  try {
-    const s = CsvScanner.resume(t.state, t.out);
-    s.feed(t.bytes.subarray(0, t.length), 0, t.last);
-    if (!s.failed && s.values === t.out) {
-      t.ctrl.set([s.count, s.rows, s.line, s.eol], VALUES);
-      status = SCANNED;
+  const { bytes, bounds, ctrl } = t;
+  const spans = bounds.length - 1;
+  let scanned = 0;
+  for (let j = Atomics.add(ctrl, NEXT, 1); j < spans; j = Atomics.add(ctrl, NEXT, 1), scanned++) {
+    const a = bounds[j];
+    const b = bounds[j + 1];
+    const at = SPAN_AT + PER_SPAN * j;
+    try {
+      const out = t.out.subarray(outAt(bounds, j), outAt(bounds, j + 1));
+      const s = CsvScanner.resume(j === 0 ? t.state : { ...t.state, eol: lineEndBefore(bytes, a) }, out);
+      s.feed(bytes.subarray(a, b), 0, t.last && j === spans - 1);
+      if (!s.failed && s.values === out) ctrl.set([SCANNED, s.count, s.rows, s.line, s.eol], at);
+    } catch {
+      // this thread scans the span again, and meets the error itself
     }
-  } catch {
-    // this thread scans the part again, and meets the error itself
   }
-  Atomics.store(t.ctrl, STATUS, status);
-  return 1;
+  return scanned;
+}
+
+/** The kind of the line end at bytes[a - 1]: 1 \n, 2 \r\n. */
+function lineEndBefore(bytes: Uint8Array, a: number): number {
+  return a >= 2 && bytes[a - 2] === 0x0d ? 2 : 1;
 }
 
 /** The front share of a piece: the cut is at the first line end past this fraction of it. */
@@ -100,12 +111,12 @@ const FRONT = 0.5;
 
 /** A CSV source's side: feeds its pieces to its scanner, sharing them with a worker when one is free. */
 export class RangeSplitter {
-  private bytes = new Uint8Array(new SharedArrayBuffer(1 << 19));
-  private out = new Float64Array(new SharedArrayBuffer(8 << 18));
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT));
-  /** the back part given to a worker: bytes[0..length), the file's end when `last` */
+  private bytes = new Uint8Array(new SharedArrayBuffer(1 << 20));
+  private out = new Float64Array(new SharedArrayBuffer(8 << 19));
+  private bounds = new Int32Array(0);
+  private ctrl: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** the back part given to a worker, if any */
   private running: RangeRun | undefined;
-  private length = 0;
   private last = false;
 
   private constructor(
@@ -139,58 +150,65 @@ export class RangeSplitter {
     try {
       scanner.feed(piece.subarray(0, cut), 0, false);
     } catch (e) {
-      // the back part is not needed: a worker that has not claimed it yet finds it taken
-      Atomics.compareExchange(this.ctrl, CLAIM, 0, BY_MAIN);
-      this.running.stop();
-      this.running = holder = undefined;
+      this.abandon();
       throw e;
     }
     if (last) await this.settle(scanner);
   }
 
-  /** Appends the back part given to a worker, if any: its values, or this thread scans it. */
+  /** After an error: the back part given to a worker is not needed, and the worker claims no more of it. */
+  abandon(): void {
+    if (this.running === undefined) return;
+    Atomics.store(this.ctrl, NEXT, this.bounds.length);
+    this.running.stop();
+    this.running = holder = undefined;
+  }
+
+  /** Appends the back part given to a worker, if any: span by span, the worker's values or its own scan. */
   private async settle(scanner: CsvScanner): Promise<void> {
     const run = this.running;
     if (run === undefined) return;
     this.running = holder = undefined;
-    if (await this.back(run)) {
-      const c = this.ctrl;
-      scanner.absorb(this.out.subarray(0, c[VALUES]), c[ROWS], c[LINES], c[EOL]);
-    } else scanner.feed(this.bytes.subarray(0, this.length), 0, this.last);
+    const { bytes, bounds, ctrl } = this;
+    const spans = bounds.length - 1;
+    // the spans before `taken` are the worker's; it replies once it has scanned the one it is on
+    const taken = Math.min(spans, Atomics.exchange(ctrl, NEXT, spans));
+    let alive = true;
+    if (taken > 0) await run.done.catch(() => (alive = false));
+    else run.stop();
+    for (let j = 0; j < spans; j++) {
+      const at = SPAN_AT + PER_SPAN * j;
+      if (j < taken && alive && ctrl[at] === SCANNED) {
+        const from = outAt(bounds, j);
+        scanner.absorb(this.out.subarray(from, from + ctrl[at + 1]), ctrl[at + 2], ctrl[at + 3], ctrl[at + 4]);
+      } else scanner.feed(bytes.subarray(bounds[j], bounds[j + 1]), 0, this.last && j === spans - 1);
+    }
   }
 
-  /** Copies piece[cut..) to shared memory and offers it to a worker. */
+  /** Copies piece[cut..) to shared memory, cut into spans, and offers it to a worker. */
   private post(piece: Uint8Array, cut: number, last: boolean, cols: number): RangeRun | undefined {
-    const length = (this.length = piece.length - cut);
-    this.last = last;
+    const length = piece.length - cut;
     if (this.bytes.length < length) this.bytes = new Uint8Array(new SharedArrayBuffer(2 * length));
-    // a value takes a byte and a delimiter or line end, but the last one
-    const most = Math.ceil((length + 1) / 2);
-    if (this.out.length < most) this.out = new Float64Array(new SharedArrayBuffer(16 * most));
     this.bytes.set(piece.subarray(cut));
-    this.ctrl.fill(0);
-    // the line end the front part ends with: the kind the back part must keep to
-    const eol = cut >= 2 && piece[cut - 2] === 0x0d ? 2 : 1;
-    const state = { source: this.source, delimiter: this.delimiter, cols, eol };
-    const run = this.workers.run({ csvRange: true, bytes: this.bytes, length, last, state, out: this.out, ctrl: this.ctrl });
+    const ends = [0];
+    for (let a = SPAN; a < length; ) {
+      const nl = this.bytes.indexOf(0x0a, a - 1);
+      if (nl < 0 || nl + 1 >= length) break;
+      ends.push(nl + 1);
+      a = nl + 1 + SPAN;
+    }
+    ends.push(length);
+    const bounds = (this.bounds = Int32Array.from(ends));
+    const most = outAt(bounds, bounds.length - 1) + 1;
+    if (this.out.length < most) this.out = new Float64Array(new SharedArrayBuffer(16 * most));
+    this.ctrl = new Int32Array(new SharedArrayBuffer((SPAN_AT + PER_SPAN * (bounds.length - 1)) * Int32Array.BYTES_PER_ELEMENT));
+    this.last = last;
+    const state = { source: this.source, delimiter: this.delimiter, cols, eol: lineEndBefore(piece, cut) };
+    const run = this.workers.run({ csvRange: true, bytes: this.bytes, bounds, last, state, out: this.out, ctrl: this.ctrl });
     if (run === undefined) return undefined;
     holder = this;
     // a worker that dies is seen when the reply is awaited, not as an unhandled rejection before
     run.done.catch(() => undefined);
     return run;
-  }
-
-  /** Whether the worker scanned the back part (false: this thread is to scan it). */
-  private async back(run: RangeRun): Promise<boolean> {
-    if (Atomics.compareExchange(this.ctrl, CLAIM, 0, BY_MAIN) === 0) {
-      run.stop();
-      return false;
-    }
-    try {
-      await run.done;
-    } catch {
-      return false;
-    }
-    return this.ctrl[STATUS] === SCANNED;
   }
 }

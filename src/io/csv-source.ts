@@ -50,6 +50,7 @@ export class CsvSource extends ChunkedFile implements ElementSource {
 
   /** An error of the text (or its need of csv-parse) is the file's own unless the file is not UTF-8. */
   private async textError(e: unknown): Promise<never> {
+    this.split?.abandon();
     if (e instanceof InputError || e instanceof CsvFallback) await this.utf8First(e);
     throw e;
   }
