@@ -6,8 +6,8 @@
  * one that never comes (this thread scans every back part from the shared copy), and real worker threads.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { workerSource } from './helpers/worker-source.js';
 import fc from 'fast-check';
-import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,16 +177,6 @@ describe('two threads = one thread: values, shape, first error', () => {
     expect(helper.scanned).toBeGreaterThanOrEqual(Math.ceil(bytes.length / 2 ** 20) - 2);
   });
 });
-
-// the worker as the build bundles it (the tests run from src/, where no bundled source exists)
-const workerSource = buildSync({
-  entryPoints: [new URL('../src/kernel-worker.ts', import.meta.url).pathname],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  write: false,
-  logLevel: 'silent',
-}).outputFiles[0].text;
 
 describe('on a real worker thread', () => {
   it('the same values and errors, the worker scanning back parts', async () => {

@@ -3,7 +3,7 @@
  * bits, for every reduction, with and without weights, whatever the number of threads.
  */
 import { describe, expect, it } from 'vitest';
-import { buildSync } from 'esbuild';
+import { workerSource } from './helpers/worker-source.js';
 import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
 import { allowWasm } from '../src/core/kernel-wasm.js';
 import type { BceOptions, BceResult } from '../src/core/kernel.js';
@@ -11,16 +11,6 @@ import { bceWithLogitsParallel, PARALLEL_MIN_ELEMENTS, startWorkers, threadsFor,
 import { allocateTensor, onSharedTensor } from '../src/io/declared.js';
 import { runBce } from './helpers/run.js';
 import type { Tensor } from '../src/core/tensor.js';
-
-// the worker as the build bundles it (the tests run from src/, where no bundled source exists)
-const workerSource = buildSync({
-  entryPoints: [new URL('../src/kernel-worker.ts', import.meta.url).pathname],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  write: false,
-  logLevel: 'silent',
-}).outputFiles[0].text;
 
 function data(n: number, seed: number, f: (r: () => number) => number): Float64Array {
   let s = seed;
