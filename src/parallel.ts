@@ -21,6 +21,7 @@ import { wasmKernel } from './core/kernel-wasm.js';
 import type { BceOptions, BcePlan, BceResult } from './core/kernel.js';
 import type { BroadcastPlan, Tensor } from './core/tensor.js';
 import { quote, UsageError } from './errors.js';
+import type { CsvRangeTask, RangeWorkers } from './io/csv-range.js';
 
 /** The bundled source of kernel-worker.ts, put here by bin/build.mjs. */
 declare const __BCE_KERNEL_WORKER__: string | undefined;
@@ -233,7 +234,7 @@ export function startWorkersEarly(n: number, threads?: number): void {
  * Gives a task to an idle pooled worker of `source`, started now if none is idle and fewer than `most`
  * exist; undefined when they are all busy still (the main thread then does their share).
  */
-function runPooled(source: string, task: PoolTask, most: number): Running | undefined {
+function runPooled(source: string, task: PoolTask | CsvRangeTask, most: number): Running | undefined {
   const mine = pool.filter((q) => q.source === source);
   const p = mine.find((q) => Atomics.load(q.idle, 0) === 1) ?? (mine.length < most && roomForWorker() ? spawnPooled(source) : undefined);
   if (p === undefined) return undefined;
@@ -310,4 +311,34 @@ export async function bceWithLogitsParallel(
     throw e;
   }
   return finishBce(plan);
+}
+
+/**
+ * CSV files of at least this many bytes are scanned on two threads (io/csv-range.ts): below it a worker's
+ * start-up costs about what it saves (README, CSV input).
+ */
+export const CSV_PARALLEL_MIN_BYTES = 32 << 20;
+
+/**
+ * The pooled workers as helpers of the CSV scanner (io/csv-range.ts useRangeWorkers), on `threads` threads
+ * (the main one included); undefined when there is one thread or no worker source.
+ */
+export function csvRangeWorkers(
+  threads: number = availableParallelism(),
+  source = builtWorkerSource,
+  minBytes = CSV_PARALLEL_MIN_BYTES,
+  minPiece = 1 << 18,
+): RangeWorkers | undefined {
+  if (source === undefined || threads < 2) return undefined;
+  let room: boolean | undefined;
+  return {
+    minBytes,
+    minPiece,
+    start: () => {
+      room ??= roomForWorker();
+      if (room) startWorkers(threads, source);
+      return room;
+    },
+    run: (task) => runPooled(source, task, threads - 1),
+  };
 }

@@ -7,8 +7,9 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { Io } from '../io/source.js';
 import { BUNDLE_KEYS, loadProblem } from '../io/inputs.js';
-import { bceWithLogitsParallel, startWorkersEarly, threadsFromEnv } from '../parallel.js';
+import { bceWithLogitsParallel, csvRangeWorkers, startWorkersEarly, threadsFromEnv } from '../parallel.js';
 import { onSharedTensor } from '../io/declared.js';
+import { useRangeWorkers } from '../io/csv-range.js';
 import { formatJson } from '../format/json.js';
 import { formatCsv } from '../format/csv.js';
 import { loadPaint } from '../format/paint.js';
@@ -158,6 +159,8 @@ export async function runCompute(o: ComputeOptions, io: Io): Promise<number> {
   checkTerminal(o.format, o.output, io);
   // the worker threads start when a big input is allocated, and boot while it is read
   if (threads !== 1) onSharedTensor((n) => startWorkersEarly(n, threads));
+  // big CSV files are scanned on two threads
+  useRangeWorkers(threads === 1 ? undefined : csvRangeWorkers(threads));
   // mean or sum of CSV / NPY files without gradients: read in chunks, in memory that does not grow with them
   const progress = (total: number) => new Progress(io, total, !o.quiet);
   const { streamed, problem } = await readInputs({ ...o, read: { ...o.read, progress } }, io).catch((e: unknown) => {

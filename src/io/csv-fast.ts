@@ -135,6 +135,15 @@ export interface ScanResult {
   cols: number;
 }
 
+/** Where a scanner stands after its first record, for another to go on from (./csv-range.ts). */
+export interface ScanState {
+  source: string;
+  delimiter: string;
+  cols: number;
+  /** the kind of the line end before the range: 1 \n, 2 \r\n */
+  eol: number;
+}
+
 /**
  * A table read by columns (./csv-table.ts): the caller reads the header (the first record, skipped here when
  * `header`); only the cells of the columns in `mask` (set before the first data row) are read as numbers, a
@@ -160,7 +169,7 @@ export class CsvScanner {
   /** physical lines consumed so far (the line being scanned, while it is) */
   line = 0;
   /** 0: no line end seen yet, 1: \n, 2: \r\n */
-  private eol = 0;
+  eol = 0;
   private records = 0;
   private readonly delim: number;
   private readonly ws: boolean;
@@ -183,17 +192,43 @@ export class CsvScanner {
     this.values = new Float64Array(Math.max(16, capacity));
   }
 
+  /**
+   * A scanner that goes on from `state` over a later range of the same file: its lines are counted from 0
+   * and its values go to `values`.
+   */
+  static resume(state: ScanState, values: Float64Array): CsvScanner {
+    const s = new CsvScanner(state.source, state.delimiter, false);
+    s.cols = state.cols;
+    s.records = 1;
+    s.eol = state.eol;
+    s.values = values;
+    return s;
+  }
+
+  /** Takes on what a resumed scanner read in the range after this one's: its values, rows, lines and line end. */
+  absorb(values: Float64Array, rows: number, lines: number, eol: number): void {
+    if (this.count + values.length > this.values.length) this.room(values.length);
+    this.values.set(values, this.count);
+    this.count += values.length;
+    this.rows += rows;
+    this.line += lines;
+    this.eol = eol;
+  }
+
   /** True once a cell has been found that is not a number (the values are then meaningless). */
   get failed(): boolean {
     return this.pending !== undefined;
   }
 
+  /** Room in values for k more. */
+  private room(k: number): void {
+    const bigger = new Float64Array(Math.max(2 * this.values.length, this.count + k));
+    bigger.set(this.values.subarray(0, this.count));
+    this.values = bigger;
+  }
+
   private push(v: number): void {
-    if (this.count === this.values.length) {
-      const bigger = new Float64Array(this.values.length * 2);
-      bigger.set(this.values);
-      this.values = bigger;
-    }
+    if (this.count === this.values.length) this.room(1);
     this.values[this.count++] = v;
   }
 

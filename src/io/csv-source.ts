@@ -16,6 +16,7 @@ import type { CsvOptions } from './csv-dialect.js';
 import type { OpenFile } from './source.js';
 import { NOT_UTF8 } from './read-tensor.js';
 import { ChunkedFile, READ_BYTES, bytesFile, drain } from './chunked-file.js';
+import { RangeSplitter } from './csv-range.js';
 import type { ElementSource, OnBytes } from './chunked-file.js';
 
 export class CsvSource extends ChunkedFile implements ElementSource {
@@ -23,6 +24,8 @@ export class CsvSource extends ChunkedFile implements ElementSource {
   /** the next value of scanner.values to hand out */
   private q = 0;
   private final: { rows: number; cols: number } | undefined;
+  /** a big file's pieces are scanned on two threads (./csv-range.ts) */
+  private split: RangeSplitter | undefined;
 
   constructor(
     file: OpenFile,
@@ -47,6 +50,7 @@ export class CsvSource extends ChunkedFile implements ElementSource {
 
   /** An error of the text (or its need of csv-parse) is the file's own unless the file is not UTF-8. */
   private async textError(e: unknown): Promise<never> {
+    this.split?.abandon();
     if (e instanceof InputError || e instanceof CsvFallback) await this.utf8First(e);
     throw e;
   }
@@ -66,6 +70,7 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     const delimiter = this.csv.delimiter ?? sniffDelimiter(headText(head, from));
     const table = this.tableOf?.(head.subarray(from), delimiter);
     this.scanner = new CsvScanner(this.where, delimiter, this.csv.header, Math.min(1 << 17, Math.ceil(this.size / 2)), table);
+    if (!table) this.split = RangeSplitter.forFile(this.size, this.where, delimiter);
     if (from > 0) {
       this.buf.copyWithin(0, from, this.len);
       this.len -= from;
@@ -106,7 +111,8 @@ export class CsvSource extends ChunkedFile implements ElementSource {
     }
     const piece = this.buf.subarray(0, cut);
     if (!isUtf8(piece)) throw new InputError(this.where, NOT_UTF8);
-    this.scanner.feed(piece, 0, this.eof);
+    if (this.split) await this.split.feed(this.scanner, piece, this.eof);
+    else this.scanner.feed(piece, 0, this.eof);
     this.buf.copyWithin(0, cut, this.len);
     this.len -= cut;
     if (this.eof) this.final = this.scanner.finish();
