@@ -170,7 +170,7 @@ export async function computeStreamed(
   const tables = { ...o, logits: withRoleField(o.logits, 'logits'), targets: withRoleField(o.targets, 'targets') };
   if (tableSpec(tables.logits) !== undefined || tableSpec(tables.targets) !== undefined) {
     // tables (FILE:COLUMNS): one reader per file for both selections (./table-stream.ts)
-    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum', parallel);
+    const streamed = await (await import('./table-stream.js')).streamTables(tables, io, reduction as 'mean' | 'sum', parseBound(parallel));
     return streamed && { problem: { ...streamed.problem, warnings }, result: streamed.result };
   }
   const paths = [o.logits as string, o.targets as string];
@@ -186,7 +186,7 @@ export async function computeStreamed(
     const total = opened.reduce((a, f) => a + f.file.size, 0);
     // inputs big enough for two threads (a float64 pair of that many elements): the worker boots while the
     // headers and weights are read
-    const pipeline = new ChunkPipeline(parallel);
+    const pipeline = new ChunkPipeline(opened.every((f) => f.format === 'npy') ? parallel : parseBound(parallel));
     if (total >= 16 * (parallel.minElements ?? STREAM_THREADS_MIN_ELEMENTS)) pipeline.start();
     const progress = o.read.progress?.(total);
     try {
@@ -208,6 +208,15 @@ export async function computeStreamed(
   } finally {
     for (const f of opened) await f.file.close();
   }
+}
+
+/**
+ * The threads of a streamed reduction whose reading is mostly parsing (text, tables): unless BCE_THREADS
+ * asks for more, its kernel stays on the reading thread, where it is a small part of the time; a worker
+ * computing its chunks measured no faster, and took ~17 MiB more (README, Performance).
+ */
+function parseBound(parallel: ParallelOptions): ParallelOptions {
+  return parallel.threads === undefined ? { ...parallel, threads: 1 } : parallel;
 }
 
 /** One input's source, started; NOT_STREAMED when it cannot stream (Fortran order, nesting). */
