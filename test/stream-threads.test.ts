@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { BroadcastChannel } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filesOnlyIo, spawnBce } from './helpers/run.js';
+import { filesOnlyIo, spawnBceAsync } from './helpers/run.js';
 import { npyHeader } from './helpers/npz-build.js';
 import { parseArgv } from '../src/cli/program.js';
 import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
@@ -20,7 +20,6 @@ import { workerSource } from './helpers/worker-source.js';
 import { startVmSize } from './helpers/memory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-threads-'));
-const bin = new URL('../bin/bce.cjs', import.meta.url).pathname;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A .npy file of the float64 values, without copying them to an array of numbers. */
@@ -77,10 +76,10 @@ describe('streamed on one thread = on two = in memory, bit for bit', () => {
   ] as const)('%s pair, reduction %s, row weight and class pos_weight', async (format, reduction) => {
     const [lx, ty] = pairs[format];
     const argv = ['-l', lx, '-t', ty, '-w', w, '-p', pw, '-r', reduction, '--json', '-q'];
-    const [one, two] = await Promise.all(['1', '2'].map((t) => spawnAsync(process.execPath, [bin, ...argv], { env: { ...process.env, BCE_THREADS: t }, timeout: 60_000 })));
+    const [one, two] = await Promise.all(['1', '2'].map((t) => spawnBceAsync(argv, { BCE_THREADS: t })));
     expect(one.stderr).toBe('');
-    expect(one.status).toBe(0);
-    expect(two.status).toBe(0);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
     expect(two.stdout).toBe(one.stdout);
     const loss = JSON.parse(one.stdout).loss as number;
     expect(Object.is(loss, await inMemory(argv))).toBe(true);
@@ -219,6 +218,7 @@ describe('the CLI on a streamed pair big enough for two threads', () => {
   const y = Float64Array.from({ length: rows }, () => (rand() < 0.5 ? 0 : 1));
   const lx = join(dir, 'big-x.npy');
   const ty = join(dir, 'big-y.npy');
+  const bin = new URL('../bin/bce.cjs', import.meta.url).pathname;
   const prlimit = spawnSync('prlimit', ['--version']).status === 0;
   beforeAll(() => {
     writeFileSync(lx, npyBytes(x, [rows]));
