@@ -12,6 +12,7 @@ import { spawnBceAsync } from './helpers/run.js';
 import { SUM_CHUNK } from '../src/core/kernel.js';
 import { spawnAsync } from './helpers/spawn.js';
 import { startVmSize } from './helpers/memory.js';
+import { rng } from './helpers/numeric-csv.js';
 import { csvText, inMemory, npyBytes, ringSuite, short } from './helpers/stream-threads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-threads-'));
@@ -22,8 +23,7 @@ describe('streamed on one thread = on two = in memory, bit for bit', () => {
   const rows = 3 * SUM_CHUNK + 4321;
   const cols = 3;
   const n = rows * cols;
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = rng(12345);
   const x = Float64Array.from({ length: n }, () => short((rand() - 0.5) * 60));
   const y = Float64Array.from({ length: n }, () => (rand() < 0.2 ? short(rand()) : rand() < 0.5 ? 0 : 1));
   const rowWeight = Float64Array.from({ length: rows }, () => short(rand() * 3));
@@ -60,8 +60,7 @@ ringSuite(dir, ['npy']);
 
 describe('the CLI on a streamed pair big enough for two threads', () => {
   const rows = 62 * SUM_CHUNK + 5;
-  let s = 4242;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = rng(4242);
   const x = Float64Array.from({ length: rows }, () => (rand() - 0.5) * 30);
   const y = Float64Array.from({ length: rows }, () => (rand() < 0.5 ? 0 : 1));
   const lx = join(dir, 'big-x.npy');

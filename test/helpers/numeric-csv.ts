@@ -1,4 +1,4 @@
-/** Numeric CSV text for the tests of the CSV scanner: seeded, of several spellings of numbers. */
+/** Seeded numbers, and numeric CSV text for the tests of the CSV scanner. */
 
 /** A seeded generator of numbers in [0, 1). */
 export function rng(seed: number): () => number {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { filesOnlyIo } from './run.js';
+import { rng } from './numeric-csv.js';
 import { npyHeader } from './npz-build.js';
 import { workerSource } from './worker-source.js';
 import { parseArgv } from '../../src/cli/program.js';
@@ -97,8 +98,7 @@ export function ringSuite(dir: string, formats: readonly ('npy' | 'csv' | 'table
     const rows = 5 * SUM_CHUNK + 999;
     const cols = 2;
     const n = rows * cols;
-    let s = 777;
-    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rand = rng(777);
     const x = Float64Array.from({ length: n }, () => short((rand() - 0.5) * 80));
     const y = Float64Array.from({ length: n }, () => (rand() < 0.3 ? short(rand()) : rand() < 0.5 ? 0 : 1));
     // the edges, in chunks the worker may take: an infinite logit (its loss 0 against 0), subnormal exp(-|x|)
