@@ -9,28 +9,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workerSource } from './helpers/worker-source.js';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readCsvBytes } from '../src/io/csv-source.js';
+import { CsvSource, readCsvBytes } from '../src/io/csv-source.js';
+import { bytesFile, drain } from '../src/io/chunked-file.js';
 import { scanRange, useRangeWorkers } from '../src/io/csv-range.js';
 import type { RangeWorkers } from '../src/io/csv-range.js';
-import { CSV_PARALLEL_MIN_BYTES, csvRangeWorkers } from '../src/parallel.js';
+import { csvRangeWorkers } from '../src/parallel.js';
 import { InputError } from '../src/errors.js';
-import { filesOnlyIo, spawnBce } from './helpers/run.js';
-import { npyHeader } from './helpers/npz-build.js';
-import { parseArgv } from '../src/cli/program.js';
-import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
-import { bceWithLogits } from '../src/core/kernel.js';
+import { rng, table } from './helpers/numeric-csv.js';
 
 afterEach(() => useRangeWorkers(undefined));
 
-/** A helper that scans each back part at once, on this thread, with the worker's code. */
-function inline(): RangeWorkers & { scanned: number } {
+/** A helper that scans each back part at once, on this thread, with the worker's code; spans of about `span` bytes. */
+function inline(span?: number): RangeWorkers & { scanned: number } {
   const w = {
     scanned: 0,
     minBytes: 0,
     minPiece: 0,
+    span,
     start: () => true,
     run: (task: Parameters<RangeWorkers['run']>[0]) => {
       w.scanned += scanRange(task);
@@ -41,31 +36,58 @@ function inline(): RangeWorkers & { scanned: number } {
 }
 
 /** A helper that scans the first half of the spans of each back part, at once: this thread the others. */
-const half: RangeWorkers = {
+const half = (span?: number): RangeWorkers => ({
   minBytes: 0,
   minPiece: 0,
+  span,
   start: () => true,
   run: (task) => {
     scanRange({ ...task, bounds: task.bounds.subarray(0, Math.ceil(task.bounds.length / 2)) });
     return { done: Promise.resolve(1), stop: () => undefined };
   },
-};
+});
 
 /** A helper that never takes its task: this thread claims and scans every back part. */
-const absent: RangeWorkers = {
+const absent = (span?: number): RangeWorkers => ({
   minBytes: 0,
   minPiece: 0,
+  span,
   start: () => true,
   run: () => ({ done: new Promise(() => undefined), stop: () => undefined }),
-};
+});
+
+/**
+ * Small pieces and spans, so that small files have many: the file read at most `step` bytes at a time (a
+ * piece is the complete lines read so far, about that size), its back parts cut into spans of about `span`.
+ * Without it, the product's sizes: reads of READ_BYTES, spans of 64 KiB.
+ */
+interface Small {
+  step: number;
+  span: number;
+}
+
+/** The bytes as a file that gives at most `step` bytes a read. */
+function shortReads(bytes: Uint8Array, step: number) {
+  const f = bytesFile(bytes);
+  return { ...f, read: (buf: Uint8Array, offset: number, length: number, position: number) => f.read(buf, offset, Math.min(length, step), position) };
+}
 
 /** The shape and a digest of the values' bytes (NaN payloads included), or the error. */
 type Outcome = { shape: number[]; values: string } | { error: string };
 
-async function outcome(bytes: Uint8Array, workers: RangeWorkers | undefined): Promise<Outcome> {
+/** The bytes read as readCsvBytes reads them, in reads of at most `step` bytes when given. */
+async function read(bytes: Uint8Array, step?: number): Promise<{ data: Float64Array; shape: number[] }> {
+  if (step === undefined) return readCsvBytes(bytes, 'f.csv');
+  const s = new CsvSource(shortReads(bytes, step), 'f.csv', bytes.length, {}, () => undefined);
+  await s.start();
+  const data = await drain(s, Math.ceil(bytes.length / 6));
+  return { data, shape: s.shape() };
+}
+
+async function outcome(bytes: Uint8Array, workers: RangeWorkers | undefined, step?: number): Promise<Outcome> {
   useRangeWorkers(workers);
   try {
-    const r = await readCsvBytes(bytes, 'f.csv');
+    const r = await read(bytes, step);
     return { shape: r.shape, values: createHash('sha256').update(new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)).digest('hex') };
   } catch (e) {
     if (e instanceof InputError) return { error: `InputError ${e.message}` };
@@ -76,23 +98,27 @@ async function outcome(bytes: Uint8Array, workers: RangeWorkers | undefined): Pr
   }
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-/** A numeric CSV of `lines` lines of `cols` cells (numbers of several spellings), as lines without their ends. */
-function table(lines: number, cols: number, seed: number): string[] {
-  const r = rng(seed);
-  const cell = () => {
-    const k = r();
-    if (k < 0.4) return String((r() - 0.5) * 30);
-    if (k < 0.7) return (r() * 10).toFixed(6);
-    if (k < 0.8) return r() < 0.5 ? '0' : '1';
-    if (k < 0.9) return `${(r() * 9).toFixed(3)}e-${Math.floor(r() * 300)}`;
-    return ` ${Math.floor(r() * 1000)} `;
+/** The lines (0-based, in the file) where the back parts of a clean file start, with reads and spans of `small`. */
+async function cutLines(bytes: Buffer, small: Small): Promise<number[]> {
+  const backs: Buffer[] = [];
+  const helper = inline(small.span);
+  const recording: RangeWorkers = {
+    ...helper,
+    run: (task) => {
+      backs.push(Buffer.from(task.bytes.subarray(0, task.bounds[task.bounds.length - 1])));
+      return helper.run(task);
+    },
   };
-  return Array.from({ length: lines }, () => Array.from({ length: cols }, cell).join(','));
+  expect('error' in (await outcome(bytes, recording, small.step))).toBe(false);
+  let from = 0;
+  return backs.map((back) => {
+    const at = bytes.indexOf(back, from);
+    expect(at).toBeGreaterThan(0);
+    from = at + 1;
+    let line = 0;
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
+    return line;
+  });
 }
 
 /** The ways a line is spoilt (or a blank or comment put in), the CSV engines' errors among them. */
@@ -125,45 +151,52 @@ function fileOf(lines: string[], o: { crlf: boolean; bom: boolean; header: boole
   return bytes;
 }
 
-async function expectSame(bytes: Buffer): Promise<void> {
-  const one = await outcome(bytes, undefined);
-  const helper = inline();
-  expect(await outcome(bytes, helper)).toEqual(one);
-  expect(await outcome(bytes, half)).toEqual(one);
-  expect(await outcome(bytes, absent)).toEqual(one);
+async function expectSame(bytes: Buffer, small?: Small): Promise<void> {
+  const one = await outcome(bytes, undefined, small?.step);
+  for (const helper of [inline(small?.span), half(small?.span), absent(small?.span)]) expect(await outcome(bytes, helper, small?.step)).toEqual(one);
 }
 
 describe('two threads = one thread: values, shape, first error', () => {
-  it('files of one to three pieces, spoilt anywhere', async () => {
+  // Small reads and spans (Small): a file of a few hundred lines has several pieces, each back part several
+  // spans; the product's sizes are those of the next-but-one case and of csv-range.cli.test.ts.
+  it('files of one to many pieces of many spans, spoilt anywhere', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          lines: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 20_000, max: 90_000 })),
+          lines: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 300, max: 4000 })),
           cols: fc.integer({ min: 1, max: 6 }),
           seed: fc.integer(),
           crlf: fc.boolean(),
           bom: fc.boolean(),
           header: fc.boolean(),
           end: fc.boolean(),
+          step: fc.constantFrom(2048, 8192, 32768),
+          span: fc.integer({ min: 64, max: 4096 }),
           // where: a fraction of the lines
           spoil: fc.array(fc.tuple(fc.constantFrom(...Object.keys(SPOIL)), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 2 }),
         }),
         async (c) => {
           const spoil = c.spoil.map(([kind, f]): [string, number] => [kind, Math.floor(f * c.lines)]);
-          await expectSame(fileOf(table(c.lines, c.cols, c.seed), { ...c, spoil }));
+          await expectSame(fileOf(table(c.lines, c.cols, c.seed), { ...c, spoil }), c);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   }, 120_000);
 
-  it('an error in the back part of the second piece, and one just past the cut, by kind', async () => {
-    const lines = table(60_000, 3, 7);
+  it('an error in the back part of the second piece, and one at the cut, by kind', async () => {
+    const small = { step: 8192, span: 512 };
+    const lines = table(1600, 3, 7);
+    // the lines where the back parts start, in the file (its first line the header): with ~25 bytes a line,
+    // pieces of ~300 lines, the first of ~600
+    const cuts = (await cutLines(fileOf(lines, { crlf: true, bom: true, header: true, end: true }), small)).map((l) => l - 1);
+    expect(cuts.length).toBeGreaterThanOrEqual(3);
+    const [first, second, third] = cuts;
     for (const kind of Object.keys(SPOIL)) {
-      // ~25 bytes a line: line 55,000 is in the second piece's back part; 20,300 near the first cut
-      for (const at of [55_000, 20_300, 20_301, 59_999]) {
+      // the front part's last line, the back part's first two, the middle of the second piece's back part, the last line
+      for (const at of [first - 1, first, first + 1, (second + third) >> 1, lines.length - 1]) {
         const bytes = fileOf(lines, { crlf: kind !== 'a line end of the other kind', bom: true, header: true, end: true, spoil: [[kind, at]] });
-        await expectSame(bytes);
+        await expectSame(bytes, small);
       }
     }
   }, 120_000);
@@ -180,74 +213,30 @@ describe('two threads = one thread: values, shape, first error', () => {
 
 describe('on a real worker thread', () => {
   it('the same values and errors, the worker scanning back parts', async () => {
+    // pieces of ~128 KiB, back parts of ~20 spans
+    const step = 1 << 17;
     const pool = csvRangeWorkers(2, workerSource, 0, 1 << 16);
     if (pool === undefined) throw new Error('no pool');
     let scanned = 0;
     const counting: RangeWorkers = {
       ...pool,
+      span: 4096,
       run: (task) => {
         const r = pool.run(task);
         void r?.done.then((v) => (scanned += v as number), () => undefined);
         return r;
       },
     };
-    const lines = table(400_000, 3, 11);
+    const lines = table(40_000, 3, 11);
     const clean = fileOf(lines, { crlf: false, bom: false, header: false, end: true });
-    const one = await outcome(clean, undefined);
+    const one = await outcome(clean, undefined, step);
     // the worker boots during the first reads, and a busy machine may keep it from every piece of a read:
     // read again until it has scanned some
-    for (let k = 0; k < 10 && scanned === 0; k++) expect(await outcome(clean, counting)).toEqual(one);
+    for (let k = 0; k < 10 && scanned === 0; k++) expect(await outcome(clean, counting, step)).toEqual(one);
     expect(scanned).toBeGreaterThan(0);
     for (const kind of ['a bad cell', 'a short row', 'bad UTF-8']) {
-      const bad = fileOf(lines, { crlf: false, bom: false, header: false, end: true, spoil: [[kind, 390_000]] });
-      expect(await outcome(bad, counting)).toEqual(await outcome(bad, undefined));
+      const bad = fileOf(lines, { crlf: false, bom: false, header: false, end: true, spoil: [[kind, 39_000]] });
+      expect(await outcome(bad, counting, step)).toEqual(await outcome(bad, undefined, step));
     }
-  }, 120_000);
-});
-
-describe('the CLI: BCE_THREADS=1 and 2 give the same loss, bit for bit, and the in-memory one', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bce-csv-range-'));
-  const write = (name: string, content: string | Uint8Array) => {
-    const p = join(dir, name);
-    writeFileSync(p, content);
-    return p;
-  };
-
-  it('a pair of 35 MB files, a row weight and a class pos_weight', async () => {
-    const rows = 1_000_000;
-    const cols = 3;
-    const r = rng(5);
-    const x = table(rows, cols, 9);
-    const y = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() < 0.3 ? r().toFixed(3) : r() < 0.5 ? '0' : '1')).join(','));
-    const lx = write('x.csv', `${x.join('\n')}\n`);
-    // the targets file as big as the logits' (past the size from which files are scanned on two threads)
-    const ty = write('y.csv', `${y.map((l) => `${l}${' '.repeat(30)}`).join('\n')}\n`);
-    for (const f of [lx, ty]) expect(statSync(f).size).toBeGreaterThan(CSV_PARALLEL_MIN_BYTES);
-    const w = write('w.csv', Array.from({ length: rows }, () => (r() * 3).toFixed(4)).join('\n'));
-    const classPos = Float64Array.from({ length: cols }, () => 0.5 + r() * 4);
-    const pw = write('pw.npy', Buffer.concat([npyHeader('<f8', [cols]), new Uint8Array(classPos.buffer)]));
-    const argv = ['-l', lx, '-t', ty, '-w', w, '-p', pw, '-r', 'sum', '--json', '-q'];
-    const one = spawnBce(argv, '', { BCE_THREADS: '1' });
-    const two = spawnBce(argv, '', { BCE_THREADS: '2' });
-    expect(one.stderr).toBe('');
-    expect([two.code, two.stderr, two.stdout]).toEqual([0, '', one.stdout]);
-    const inv = parseArgv(argv);
-    if (inv.kind !== 'compute') throw new Error(JSON.stringify(inv));
-    const p = await loadProblem(inv.options, filesOnlyIo, BUNDLE_KEYS);
-    const loss = bceWithLogits(p.logits.tensor, p.targets.tensor, { weight: p.weight?.tensor, posWeight: p.posWeight?.tensor, reduction: 'sum' }).loss;
-    expect(Object.is(JSON.parse(one.stdout).loss, loss)).toBe(true);
-  }, 120_000);
-
-  it('an error in a big file: the same line on stderr, exit 2, nothing on stdout', () => {
-    const x = table(1_000_000, 3, 13);
-    x[950_123] = x[950_123].replace(/,[^,]*$/, ',1.5x');
-    const lx = write('bad.csv', `${x.join('\n')}\n`);
-    expect(statSync(lx).size).toBeGreaterThan(CSV_PARALLEL_MIN_BYTES);
-    const ty = write('bad-y.csv', `${x.join('\n')}\n`);
-    const argv = ['-l', lx, '-t', ty];
-    const one = spawnBce(argv, '', { BCE_THREADS: '1' });
-    const two = spawnBce(argv, '', { BCE_THREADS: '2' });
-    expect(one.stderr).toMatch(/bad\.csv:950124:\d+: '1\.5x' is not a number/);
-    expect([two.code, two.stdout, two.stderr]).toEqual([2, '', one.stderr]);
   }, 120_000);
 });

@@ -1,56 +1,32 @@
 /**
  * The streamed mean and sum on one thread and on two (BCE_THREADS): the same loss, bit for bit, and the
- * in-memory one, on CSV and NPY pairs of many chunks with weight and pos_weight broadcasts.
+ * in-memory one, on CSV and NPY pairs of many chunks with weight and pos_weight broadcasts. The ring's cases
+ * on the CSV pair and the table are in stream-threads.tables.test.ts (run beside this file).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filesOnlyIo, spawnBce } from './helpers/run.js';
-import { npyHeader } from './helpers/npz-build.js';
-import { parseArgv } from '../src/cli/program.js';
-import { loadProblem, BUNDLE_KEYS } from '../src/io/inputs.js';
-import { bceWithLogits, SUM_CHUNK } from '../src/core/kernel.js';
-import { computeStreamed } from '../src/io/stream.js';
-import type { Io } from '../src/io/source.js';
+import { spawnBceAsync } from './helpers/run.js';
+import { SUM_CHUNK } from '../src/core/kernel.js';
 import { spawnAsync } from './helpers/spawn.js';
-import { workerSource } from './helpers/worker-source.js';
 import { startVmSize } from './helpers/memory.js';
+import { rng } from './helpers/numeric-csv.js';
+import { csvText, inMemory, npyBytes, ringSuite, short } from './helpers/stream-threads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bce-stream-threads-'));
-
-/** A .npy file of the float64 values, without copying them to an array of numbers. */
-const npyBytes = (data: Float64Array, shape: number[]) => Buffer.concat([npyHeader('<f8', shape), new Uint8Array(data.buffer)]);
-
-function csvText(data: Float64Array, cols: number): string {
-  const rows: string[] = [];
-  for (let i = 0; i < data.length; i += cols) rows.push(Array.from(data.subarray(i, i + cols), String).join(','));
-  return `${rows.join('\n')}\n`;
-}
-
-/** The in-memory path's result for the same arguments. */
-async function inMemoryResult(argv: string[]) {
-  const inv = parseArgv(argv);
-  if (inv.kind !== 'compute') throw new Error(JSON.stringify(inv));
-  const p = await loadProblem(inv.options, filesOnlyIo, BUNDLE_KEYS);
-  return bceWithLogits(p.logits.tensor, p.targets.tensor, { weight: p.weight?.tensor, posWeight: p.posWeight?.tensor, reduction: p.reduction });
-}
-
-/** The in-memory path's loss for the same arguments. */
-async function inMemory(argv: string[]): Promise<number> {
-  return (await inMemoryResult(argv)).loss as number;
-}
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('streamed on one thread = on two = in memory, bit for bit', () => {
-  const rows = 9 * SUM_CHUNK + 4321;
+  // 10 chunks (below the size for a worker: both runs stream on one thread)
+  const rows = 3 * SUM_CHUNK + 4321;
   const cols = 3;
   const n = rows * cols;
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const x = Float64Array.from({ length: n }, () => (rand() - 0.5) * 60);
-  const y = Float64Array.from({ length: n }, () => (rand() < 0.2 ? rand() : rand() < 0.5 ? 0 : 1));
-  const rowWeight = Float64Array.from({ length: rows }, () => rand() * 3);
+  const rand = rng(12345);
+  const x = Float64Array.from({ length: n }, () => short((rand() - 0.5) * 60));
+  const y = Float64Array.from({ length: n }, () => (rand() < 0.2 ? short(rand()) : rand() < 0.5 ? 0 : 1));
+  const rowWeight = Float64Array.from({ length: rows }, () => short(rand() * 3));
   const classPos = Float64Array.from({ length: cols }, () => 0.5 + rand() * 4);
   const write = (name: string, content: string | Uint8Array) => {
     const p = join(dir, name);
@@ -70,8 +46,7 @@ describe('streamed on one thread = on two = in memory, bit for bit', () => {
   ] as const)('%s pair, reduction %s, row weight and class pos_weight', async (format, reduction) => {
     const [lx, ty] = pairs[format];
     const argv = ['-l', lx, '-t', ty, '-w', w, '-p', pw, '-r', reduction, '--json', '-q'];
-    const one = spawnBce(argv, '', { BCE_THREADS: '1' });
-    const two = spawnBce(argv, '', { BCE_THREADS: '2' });
+    const [one, two] = await Promise.all(['1', '2'].map((t) => spawnBceAsync(argv, { BCE_THREADS: t })));
     expect(one.stderr).toBe('');
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
@@ -81,103 +56,11 @@ describe('streamed on one thread = on two = in memory, bit for bit', () => {
   }, 60000);
 });
 
-/**
- * Files read as from a slow disk, 3 ms a read: a worker (~30 ms to start, more on a busy machine) is up before
- * the reading thread has read and computed every chunk itself.
- */
-const slowIo: Io = {
-  ...filesOnlyIo,
-  openFile: async (path) => {
-    const f = await filesOnlyIo.openFile(path);
-    return f && { ...f, read: async (...a) => (await new Promise((r) => setTimeout(r, 3)), f.read(...a)) };
-  },
-};
-
-/** The streamed loss in this process, its chunks computed on `threads` threads (a worker from the first chunk on). */
-async function streamedHere(argv: string[], threads: number, source = workerSource) {
-  const inv = parseArgv(argv);
-  if (inv.kind !== 'compute') throw new Error(JSON.stringify(inv));
-  const stats = { threads: 1, chunks: 0, workerChunks: 0 };
-  const r = await computeStreamed(inv.options, slowIo, 1 << 30, { threads, minElements: 0, workerSource: source, stats });
-  if (r === undefined) throw new Error('not streamed');
-  return { loss: r.result.loss as number, sums: r.result.sums, stats };
-}
-
-/** The same bits (NaN and -0 included) in every element. */
-const sameBits = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
-
-describe('streamed on two threads in this process: a worker computes chunks, the bits are the one-thread and in-memory ones', () => {
-  const rows = 7 * SUM_CHUNK + 999;
-  const cols = 2;
-  const n = rows * cols;
-  let s = 777;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const x = Float64Array.from({ length: n }, () => (rand() - 0.5) * 80);
-  const y = Float64Array.from({ length: n }, () => (rand() < 0.3 ? rand() : rand() < 0.5 ? 0 : 1));
-  // the edges, in chunks the worker may take: an infinite logit (its loss 0 against 0), subnormal exp(-|x|)
-  x[SUM_CHUNK + 7] = -Infinity;
-  y[SUM_CHUNK + 7] = 0;
-  x[3 * SUM_CHUNK + 1] = 800;
-  x[5 * SUM_CHUNK + 2] = -745.5;
-  const rowWeight = Float64Array.from({ length: rows }, () => rand() * 3);
-  const classPos = Float64Array.from({ length: cols }, () => 0.5 + rand() * 4);
-  // losses near 1e307 each: a chunk's plain sum overflows, and is summed again at 2^-64 (ChunkSums)
-  const huge = Float64Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 1e306 : 1));
-  const write = (name: string, content: string | Uint8Array) => {
-    const p = join(dir, name);
-    writeFileSync(p, content);
-    return p;
-  };
-  const lx = { npy: write('x2.npy', npyBytes(x, [rows, cols])), csv: write('x2.csv', csvText(x, cols)) };
-  const ty = { npy: write('y2.npy', npyBytes(y, [rows, cols])), csv: write('y2.csv', csvText(y, cols)) };
-  const table = write('t2.csv', `logit_a,logit_b,label_a,label_b\n${Array.from({ length: rows }, (_, r) => `${x[2 * r]},${x[2 * r + 1]},${y[2 * r]},${y[2 * r + 1]}`).join('\n')}\n`);
-  const weights: Record<string, string[]> = {
-    none: [],
-    'uniform weight and pos_weight': ['-w', write('w1.json', '[0.75]'), '-p', write('p1.json', '[2.5]')],
-    'row weight, class pos_weight': ['-w', write('w2.csv', csvText(rowWeight, 1)), '-p', write('p2.npy', npyBytes(classPos, [cols]))],
-    'huge row weight (a chunk sum overflows)': ['-w', write('w3.npy', npyBytes(huge, [rows, 1]))],
-  };
-
-  it.each(
-    (['npy', 'csv', 'table'] as const).flatMap((format) =>
-      Object.keys(weights).flatMap((w) => (['mean', 'sum'] as const).map((reduction) => [format, w, reduction] as const)),
-    ),
-  )('%s pair, %s, reduction %s', async (format, w, reduction) => {
-    const pair = format === 'table' ? ['-l', `${table}:logit_*`, '-t', `${table}:label_*`] : ['-l', lx[format], '-t', ty[format]];
-    const argv = [...pair, ...weights[w], '-r', reduction, '--json', '-q'];
-    const one = await streamedHere(argv, 1);
-    expect(one.stats.workerChunks).toBe(0);
-    let two = await streamedHere(argv, 2);
-    // on a busy machine the reading thread may do everything; over five tries the worker gets some
-    for (let k = 0; k < 4 && two.stats.workerChunks === 0; k++) two = await streamedHere(argv, 2);
-    expect(two.stats.chunks).toBe(Math.ceil(n / SUM_CHUNK));
-    expect(two.stats.workerChunks).toBeGreaterThan(0);
-    // the merged partial sums too (sum, compensation, scaled), not only their rounded value
-    const mem = await inMemoryResult(argv);
-    expect(Object.is(two.loss, one.loss)).toBe(true);
-    expect(Object.is(one.loss, mem.loss)).toBe(true);
-    expect(sameBits(two.sums, one.sums)).toBe(true);
-    expect(sameBits(one.sums, mem.sums)).toBe(true);
-    expect(Number.isFinite(one.loss)).toBe(!w.startsWith('huge') || reduction === 'mean');
-    if (w.startsWith('huge')) expect(one.sums?.[2]).toBe(1);
-  }, 60000);
-
-  it('a worker that fails, or never takes a chunk, leaves the chunks to this thread: the same bits', async () => {
-    const argv = ['-l', lx.npy, '-t', ty.npy, '-w', weights['row weight, class pos_weight'][1], '--json'];
-    const want = await inMemory(argv);
-    for (const source of ["throw new Error('no worker here')", "require('node:worker_threads').parentPort.postMessage(0)", 'setTimeout(() => {}, 200)']) {
-      const r = await streamedHere(argv, 2, source);
-      expect(r.stats.workerChunks).toBe(0);
-      expect(Object.is(r.loss, want)).toBe(true);
-    }
-  }, 60000);
-});
+ringSuite(dir, ['npy']);
 
 describe('the CLI on a streamed pair big enough for two threads', () => {
   const rows = 62 * SUM_CHUNK + 5;
-  let s = 4242;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = rng(4242);
   const x = Float64Array.from({ length: rows }, () => (rand() - 0.5) * 30);
   const y = Float64Array.from({ length: rows }, () => (rand() < 0.5 ? 0 : 1));
   const lx = join(dir, 'big-x.npy');

@@ -62,6 +62,8 @@ export interface RangeWorkers {
   minBytes: number;
   /** pieces of fewer bytes are scanned on this thread alone */
   minPiece: number;
+  /** bytes of a span, about (default SPAN) */
+  span?: number;
   /** starts the workers ahead of the first piece; false when they cannot start */
   start(): boolean;
   /** gives the task to an idle worker; undefined when there is none */
@@ -199,11 +201,12 @@ export class RangeSplitter {
     if (this.bytes.length < length) this.bytes = new Uint8Array(new SharedArrayBuffer(2 * length));
     this.bytes.set(piece.subarray(cut));
     const ends = [0];
-    for (let a = SPAN; a < length; ) {
+    const span = this.workers.span ?? SPAN;
+    for (let a = span; a < length; ) {
       const nl = this.bytes.indexOf(0x0a, a - 1);
       if (nl < 0 || nl + 1 >= length) break;
       ends.push(nl + 1);
-      a = nl + 1 + SPAN;
+      a = nl + 1 + span;
     }
     ends.push(length);
     const bounds = (this.bounds = Int32Array.from(ends));

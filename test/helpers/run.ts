@@ -3,6 +3,7 @@
  * boundary (exit codes, pipes, signals, files written with -o, the bin itself), as a spawned child (spawnBce).
  */
 import { spawnSync } from 'node:child_process';
+import { spawnAsync } from './spawn.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/run.js';
@@ -102,11 +103,22 @@ export const bin = join(root, 'bin/bce.js');
 
 /** bce as a child process of the built bin, in the root, with stdin `input` and no NO_COLOR or FORCE_COLOR. */
 export function spawnBce(args: string[], input = '', env: Record<string, string> = {}): Outcome {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: childEnv(env) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** spawnBce with no stdin, without blocking the test's thread: several runs at once. */
+export async function spawnBceAsync(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  const r = await spawnAsync(process.execPath, [bin, ...args], { cwd: root, env: childEnv(env) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** This process's environment with `env`, without NO_COLOR or FORCE_COLOR. */
+function childEnv(env: Record<string, string>): Record<string, string | undefined> {
   const base = { ...process.env };
   delete base.NO_COLOR;
   delete base.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...base, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { ...base, ...env };
 }
 
 /** An Io over real files that discards every output: for calling readers and the streaming path directly. */
