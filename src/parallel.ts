@@ -139,7 +139,6 @@ function spawnPooled(source: string): Pooled {
   const idle = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   idle[0] = 1;
   const worker = new Worker(source, { eval: true, workerData: { idle } });
-  worker.unref();
   const p: Pooled = { source, worker, idle, sent: 0, received: 0 };
   const drop = (e: Error) => {
     const i = pool.indexOf(p);
@@ -157,6 +156,8 @@ function spawnPooled(source: string): Pooled {
   });
   worker.on('error', drop);
   worker.on('exit', (code) => drop(new Error(`kernel worker exited with code ${code} before finishing`)));
+  // after the listeners: adding a 'message' listener refs the worker again
+  worker.unref();
   pool.push(p);
   return p;
 }

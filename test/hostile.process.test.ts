@@ -375,3 +375,36 @@ describe('signals during -o', () => {
     expect(readFileSync(out, 'utf8')).toBe('old');
   }, SLOW);
 });
+
+describe('a worker started ahead and never given work does not keep the process alive', () => {
+  // 6M elements: a tensor the CLI allocates in shared memory, starting a pooled worker while it is read
+  const n = 6_000_000;
+  const dir = tempDir();
+  const x = join(dir, 'x.npy');
+  const head = npy([n], []);
+  writeFileSync(x, Buffer.concat([head, Buffer.alloc(8 * n)]));
+  const cut = join(dir, 'cut.npy');
+  writeFileSync(cut, Buffer.concat([head, Buffer.alloc(8 * 1000)]));
+  const small = join(dir, 'small.json');
+  writeFileSync(small, '[0.5, -1.5]');
+  const env = (threads?: string) => ({ env: { ...process.env, ...(threads ? { BCE_THREADS: threads } : {}) }, timeout: 20_000 });
+
+  it('an error after the big input is read: exit 2, one line, no hang', () => {
+    const r = bce(['-l', x, '-t', cut, '-g', '-o', join(dir, 'o.npz')], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^bce: .*cut\.npy: .*file ends early[^\n]*\n$/);
+    expect(r.stdout).toBe('');
+  }, SLOW);
+
+  it('a streamed result with a big weight read whole: printed, and the process exits 0', () => {
+    const r = bce(['-l', x, '-t', x, '-w', x, '--json'], env('2'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).loss).toBe(0);
+  }, SLOW);
+
+  it('a weight that cannot broadcast: exit 2, no hang', () => {
+    const r = bce(['-l', small, '-t', small, '-w', x], env('2'));
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  }, SLOW);
+});
