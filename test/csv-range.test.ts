@@ -240,3 +240,19 @@ describe('on a real worker thread', () => {
     }
   }, 120_000);
 });
+
+describe('a computation that ends without giving the worker back', () => {
+  it('does not keep the next one on one thread', async () => {
+    const bytes = fileOf(table(20_000, 3, 5), { crlf: false, bom: false, header: false, end: true });
+    // a worker that takes a back part and never answers; the source is then dropped half read, as when the
+    // other input's error ends the computation
+    const stuck: RangeWorkers = { ...inline(4096), run: () => ({ done: new Promise(() => undefined), stop: () => undefined }) };
+    useRangeWorkers(stuck);
+    const s = new CsvSource(shortReads(bytes, 1 << 14), 'f.csv', bytes.length, {}, () => undefined);
+    await s.start();
+    await s.read(new Float64Array(10_000));
+    const next = inline(4096);
+    expect(await outcome(bytes, next, 1 << 14)).toEqual(await outcome(bytes, undefined, 1 << 14));
+    expect(next.scanned).toBeGreaterThan(0);
+  });
+});

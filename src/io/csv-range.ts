@@ -77,9 +77,14 @@ let pool: RangeWorkers | undefined;
  */
 let holder: RangeSplitter | undefined;
 
-/** The workers that CSV sources started from now on share their pieces with (undefined: none). */
+/**
+ * The workers that CSV sources started from now on share their pieces with (undefined: none). A computation
+ * sets them before it reads: a splitter of an earlier one that ended on an error without giving the worker
+ * back holds it no longer (the pool then finds the worker busy or idle by its own flag).
+ */
 export function useRangeWorkers(w: RangeWorkers | undefined): void {
   pool = w;
+  holder = undefined;
 }
 
 /** A worker's side: scans the spans of the back part that this thread has not taken. Returns how many. */
