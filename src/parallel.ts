@@ -331,14 +331,12 @@ export function csvRangeWorkers(
   minPiece = 1 << 18,
 ): RangeWorkers | undefined {
   if (source === undefined || threads < 2) return undefined;
-  let room: boolean | undefined;
   return {
     minBytes,
     minPiece,
     start: () => {
-      room ??= roomForWorker();
-      if (room) startWorkers(threads, source);
-      return room;
+      startWorkers(threads, source);
+      return pool.some((p) => p.source === source);
     },
     run: (task) => runPooled(source, task, threads - 1),
   };
